@@ -1,0 +1,5 @@
+export * from './errors.js'
+export * from './hex.js'
+export * from './keccak.js'
+export * from './state.js'
+export * from './types.js'

@@ -1,0 +1,3 @@
+export * from './anvil.js'
+export * from './processes.js'
+export * from './redis.js'
