@@ -1,3 +1,4 @@
+export * from './deposit.js'
 export * from './errors.js'
 export * from './hex.js'
 export * from './intrinsic-gas.js'
