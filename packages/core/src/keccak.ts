@@ -11,6 +11,13 @@ export function keccak256(data: Uint8Array): Uint8Array {
   return hasher.init().update(data).digest('binary')
 }
 
+/** keccak-256 of the concatenation of `parts`, without building the concatenation. */
+export function keccak256Parts(...parts: Uint8Array[]): Uint8Array {
+  hasher.init()
+  for (const p of parts) hasher.update(p)
+  return hasher.digest('binary')
+}
+
 export function keccak256Hex(data: Uint8Array | Hex): Hex {
   return toHex(keccak256(typeof data === 'string' ? fromHex(data) : data))
 }

@@ -79,6 +79,23 @@ function writeHeader(out: Uint8Array, pos: number, length: number, offset: numbe
   return pos + 1 + lenLen
 }
 
+/** The header of a byte string (0x80 offset) or list (0xc0 offset) with this payload length. */
+export function rlpHeader(payloadLength: number, isList: boolean): Uint8Array {
+  const out = new Uint8Array(headerLength(payloadLength))
+  writeHeader(out, 0, payloadLength, isList ? 0xc0 : 0x80)
+  return out
+}
+
+/**
+ * Where `item` (a byte string returned by rlpDecode, so a view into `input`) starts in
+ * `input`, header included. Lets callers hash ranges of the input instead of re-encoding.
+ */
+export function rlpEncodedOffset(item: Uint8Array, input: Uint8Array): number {
+  const start = item.byteOffset - input.byteOffset
+  if (item.length === 1 && item[0]! < 0x80) return start
+  return start - headerLength(item.length)
+}
+
 type Cursor = { pos: number; list: number }
 
 function write(item: RlpItem, out: Uint8Array, listLengths: number[], c: Cursor): void {

@@ -1,0 +1,253 @@
+import type { Address, Hex } from './hex.js'
+import { toHex } from './hex.js'
+import { intrinsicGas as computeIntrinsicGas, MAX_INITCODE_SIZE } from './intrinsic-gas.js'
+import { keccak256, keccak256Parts } from './keccak.js'
+import {
+  RlpError,
+  type RlpItem,
+  rlpDecodeList,
+  rlpEncodedOffset,
+  rlpHeader,
+  rlpToBigint,
+  rlpToBytes,
+  rlpToList,
+  rlpUint,
+} from './rlp.js'
+import {
+  IntrinsicGasTooLowError,
+  InvalidChainIdError,
+  InvalidSignatureValuesError,
+  MaxInitCodeSizeExceededError,
+  OversizedDataError,
+  TipAboveFeeCapError,
+  TxTypeNotSupportedError,
+  TypedTxTooShortError,
+  UnprotectedTxError,
+} from './tx-errors.js'
+import type { AccessListItem, SignedTx, SignedTxType } from './types.js'
+
+/** geth's txpool limit (4 slots of 32 KiB): larger raw transactions are "oversized data". */
+export const MAX_TX_SIZE = 128 * 1024
+
+/** secp256k1 group order */
+export const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
+export const SECP256K1_HALF_N = SECP256K1_N / 2n
+
+export type DecodeTransactionOptions = {
+  /** the L2 chain id every transaction must be signed for */
+  chainId: bigint
+  /** raw size limit in bytes, default MAX_TX_SIZE */
+  maxSize?: number
+}
+
+function fixedBytes(item: RlpItem | undefined, length: number, context: string): Uint8Array {
+  const bytes = rlpToBytes(item, context)
+  if (bytes.length < length) throw new RlpError('input string too short', context)
+  if (bytes.length > length) throw new RlpError('input string too long', context)
+  return bytes
+}
+
+function parseTo(item: RlpItem | undefined): Address | null {
+  const bytes = rlpToBytes(item, 'common.Address')
+  if (bytes.length === 0) return null
+  return toHex(fixedBytes(bytes, 20, 'common.Address')) as Address
+}
+
+function parseAccessList(item: RlpItem | undefined): AccessListItem[] {
+  const list = rlpToList(item, 'types.AccessList')
+  const out: AccessListItem[] = new Array(list.length)
+  for (let i = 0; i < list.length; i++) {
+    const tuple = rlpToList(list[i], 'types.AccessTuple')
+    expectLength(tuple, 2, 'types.AccessTuple')
+    const address = toHex(fixedBytes(tuple[0], 20, 'common.Address')) as Address
+    const keys = rlpToList(tuple[1], '[]common.Hash')
+    const storageKeys: Hex[] = new Array(keys.length)
+    for (let k = 0; k < keys.length; k++)
+      storageKeys[k] = toHex(fixedBytes(keys[k], 32, 'common.Hash'))
+    out[i] = { address, storageKeys }
+  }
+  return out
+}
+
+function expectLength(list: RlpItem[], n: number, context: string): void {
+  if (list.length < n) throw new RlpError('too few elements', context)
+  if (list.length > n) throw new RlpError('input list has too many elements', context)
+}
+
+const u64 = (item: RlpItem | undefined) => rlpToBigint(item, 8, 'uint64')
+const u256 = (item: RlpItem | undefined) => rlpToBigint(item, 32, 'uint256')
+
+/**
+ * Decodes and statelessly validates a raw signed transaction the way geth's
+ * eth_sendRawTransaction path does (decode, EIP-155 protection, txpool basic checks,
+ * signer chain id and signature values, intrinsic gas). Sender recovery is separate
+ * (recoverSender / SenderRecoveryPool) because it is the expensive part.
+ *
+ * Throws only RpcVisibleError subclasses (RlpError for malformed bytes). The returned
+ * `data` and `raw` share `raw`'s memory: do not mutate `raw` afterwards.
+ */
+export function decodeTransaction(raw: Uint8Array, opts: DecodeTransactionOptions): SignedTx {
+  const maxSize = opts.maxSize ?? MAX_TX_SIZE
+  if (raw.length > maxSize) throw new OversizedDataError(raw.length, maxSize)
+  // geth: a first byte > 0x7f starts an RLP list (legacy); anything else is a type byte.
+  if (raw.length > 0 && raw[0]! > 0x7f) return decodeLegacy(raw, opts.chainId)
+  if (raw.length <= 1) throw new TypedTxTooShortError()
+  const type = raw[0]!
+  if (type !== 1 && type !== 2) throw new TxTypeNotSupportedError(type)
+  return decodeTyped(raw, type, opts.chainId)
+}
+
+function decodeLegacy(raw: Uint8Array, wantChainId: bigint): SignedTx {
+  const f = rlpDecodeList(raw, 'types.LegacyTx')
+  expectLength(f, 9, 'types.LegacyTx')
+  const nonce = u64(f[0])
+  const gasPrice = u256(f[1])
+  const gasLimit = u64(f[2])
+  const to = parseTo(f[3])
+  const value = u256(f[4])
+  const data = rlpToBytes(f[5], '[]uint8')
+  const v = u256(f[6])
+  const r = u256(f[7])
+  const s = u256(f[8])
+  // geth's isProtectedV: 27/28 (and 0/1, never valid) mean no EIP-155 chain id.
+  if (v === 27n || v === 28n || v === 0n || v === 1n) throw new UnprotectedTxError()
+  checkInitCode(to, data)
+  if (v < 35n) throw new InvalidSignatureValuesError(`legacy v ${v}`)
+  const chainId = (v - 35n) >> 1n
+  if (chainId !== wantChainId) throw new InvalidChainIdError(chainId, wantChainId)
+  const yParity = Number((v - 35n) & 1n) as 0 | 1
+  checkSignature(yParity, r, s)
+
+  // Signing payload rlp([nonce..data, chainId, 0, 0]) from the raw bytes already there.
+  const vItem = f[6] as Uint8Array
+  const bodyStart = rlpEncodedOffset(f[0] as Uint8Array, raw)
+  const body = raw.subarray(bodyStart, rlpEncodedOffset(vItem, raw))
+  const chainIdBytes = chainIdItem(chainId)
+  const payloadLength = body.length + chainIdBytes.length + 2
+  const sigHash = keccak256Parts(rlpHeader(payloadLength, true), body, chainIdBytes, EMPTY_PAIR)
+
+  return finish(raw, 0, {
+    chainId,
+    nonce,
+    gasLimit,
+    to,
+    value,
+    data,
+    gasPrice,
+    maxFeePerGas: gasPrice,
+    maxPriorityFeePerGas: gasPrice,
+    accessList: [],
+    yParity,
+    r,
+    s,
+    signingHash: sigHash,
+  })
+}
+
+const EMPTY_PAIR = Uint8Array.of(0x80, 0x80)
+
+function chainIdItem(chainId: bigint): Uint8Array {
+  const b = rlpUint(chainId)
+  if (b.length === 1 && b[0]! < 0x80) return b
+  const h = rlpHeader(b.length, false)
+  const out = new Uint8Array(h.length + b.length)
+  out.set(h)
+  out.set(b, h.length)
+  return out
+}
+
+function decodeTyped(raw: Uint8Array, type: 1 | 2, wantChainId: bigint): SignedTx {
+  const context = type === 1 ? 'types.AccessListTx' : 'types.DynamicFeeTx'
+  const body = raw.subarray(1)
+  const f = rlpDecodeList(body, context)
+  const n = type === 1 ? 11 : 12
+  expectLength(f, n, context)
+  const chainId = u256(f[0])
+  const nonce = u64(f[1])
+  let gasPrice: bigint
+  let maxPriorityFeePerGas: bigint
+  let i = 2
+  if (type === 1) {
+    gasPrice = u256(f[i++])
+    maxPriorityFeePerGas = gasPrice
+  } else {
+    maxPriorityFeePerGas = u256(f[i++])
+    gasPrice = u256(f[i++])
+  }
+  const gasLimit = u64(f[i++])
+  const to = parseTo(f[i++])
+  const value = u256(f[i++])
+  const data = rlpToBytes(f[i++], '[]uint8')
+  const accessList = parseAccessList(f[i++])
+  const v = u256(f[i++])
+  const r = u256(f[i++])
+  const s = u256(f[i])
+
+  checkInitCode(to, data)
+  if (maxPriorityFeePerGas > gasPrice) throw new TipAboveFeeCapError()
+  if (chainId !== wantChainId) throw new InvalidChainIdError(chainId, wantChainId)
+  if (v > 1n) throw new InvalidSignatureValuesError(`yParity ${v}`)
+  const yParity = Number(v) as 0 | 1
+  checkSignature(yParity, r, s)
+
+  // Signing payload: type ‖ rlp(fields without the signature), cut from the raw bytes.
+  const start = rlpEncodedOffset(f[0] as Uint8Array, raw)
+  const unsigned = raw.subarray(start, rlpEncodedOffset(f[n - 3] as Uint8Array, raw))
+  const sigHash = keccak256Parts(raw.subarray(0, 1), rlpHeader(unsigned.length, true), unsigned)
+
+  return finish(raw, type, {
+    chainId,
+    nonce,
+    gasLimit,
+    to,
+    value,
+    data,
+    gasPrice,
+    maxFeePerGas: gasPrice,
+    maxPriorityFeePerGas,
+    accessList,
+    yParity,
+    r,
+    s,
+    signingHash: sigHash,
+  })
+}
+
+function checkInitCode(to: Address | null, data: Uint8Array): void {
+  if (to === null && data.length > MAX_INITCODE_SIZE)
+    throw new MaxInitCodeSizeExceededError(data.length, MAX_INITCODE_SIZE)
+}
+
+/** geth's crypto.ValidateSignatureValues with homestead (EIP-2 low-s) rules. */
+function checkSignature(yParity: number, r: bigint, s: bigint): void {
+  if (yParity !== 0 && yParity !== 1) throw new InvalidSignatureValuesError()
+  if (r < 1n || r >= SECP256K1_N) throw new InvalidSignatureValuesError('r out of range')
+  if (s < 1n || s > SECP256K1_HALF_N) throw new InvalidSignatureValuesError('s out of range')
+}
+
+type Decoded = Omit<SignedTx, 'type' | 'hash' | 'raw' | 'intrinsicGas'>
+
+function finish(raw: Uint8Array, type: SignedTxType, d: Decoded): SignedTx {
+  const intrinsicGas = computeIntrinsicGas(d)
+  if (d.gasLimit < intrinsicGas) throw new IntrinsicGasTooLowError(d.gasLimit, intrinsicGas)
+  return {
+    type,
+    chainId: d.chainId,
+    nonce: d.nonce,
+    gasLimit: d.gasLimit,
+    to: d.to,
+    value: d.value,
+    data: d.data,
+    gasPrice: d.gasPrice,
+    maxFeePerGas: d.maxFeePerGas,
+    maxPriorityFeePerGas: d.maxPriorityFeePerGas,
+    accessList: d.accessList,
+    yParity: d.yParity,
+    r: d.r,
+    s: d.s,
+    hash: toHex(keccak256(raw)),
+    signingHash: d.signingHash,
+    raw,
+    intrinsicGas,
+  }
+}
