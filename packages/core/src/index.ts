@@ -1,4 +1,5 @@
 export * from './decode.js'
+export * from './deposit.js'
 export * from './errors.js'
 export * from './hex.js'
 export * from './intrinsic-gas.js'
