@@ -1,1 +1,7 @@
-export {}
+export * from './constants.js'
+export * from './errors.js'
+export { leafHash, nodeHash } from './hashes.js'
+export * from './keys.js'
+export * from './proof.js'
+export { type Leaf, referenceProof, referenceRoot } from './reference.js'
+export * from './verify.js'
