@@ -1,0 +1,282 @@
+import type { AccessListItem, Address, BatchHeader, Hex, SignedTx } from '@lanes/core'
+import { toHex } from '@lanes/core'
+import { ByteReader, U64_MAX, U256_MAX } from './bytes.js'
+import { decompressBody } from './compress.js'
+import {
+  BatchHeaderMismatchError,
+  BatchTooLargeError,
+  MalformedBatchError,
+  UnsupportedBatchVersionError,
+} from './errors.js'
+import { rebuildTx } from './rebuild.js'
+import {
+  BATCH_VERSION,
+  type Batch,
+  type BatchBlock,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  type DecodeBatchOptions,
+} from './types.js'
+import { MAX_VALUE_EXPONENT, pow10 } from './value.js'
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER
+
+type Decoded = { header: BatchHeader; bodyLength: number; bodyOffset: number }
+
+function decodeHeader(payload: Uint8Array, opts: DecodeBatchOptions): Decoded {
+  if (payload.length === 0) throw new UnsupportedBatchVersionError(undefined)
+  if (payload[0] !== BATCH_VERSION) throw new UnsupportedBatchVersionError(payload[0])
+  const r = new ByteReader(payload, 'header')
+  r.byte('version')
+  const chainId = r.uvarint('chainId')
+  if (chainId !== opts.chainId)
+    throw new BatchHeaderMismatchError(
+      `batch is for chain ${chainId}, expected chain ${opts.chainId}`,
+    )
+  const batchIndex = r.uvarint('batchIndex')
+  const firstBlock = r.uvarint('firstBlock')
+  const blockSpan = r.uvarint('blockCountMinus1')
+  const parentStateRoot = toHex(r.bytes(32, 'parentStateRoot'))
+  const postStateRoot = toHex(r.bytes(32, 'postStateRoot'))
+  const l1OriginFirst = r.uvarint('l1OriginFirst')
+  const l1Span = r.uvarint('l1OriginSpan')
+  const depositCursorStart = r.uvarint('depositCursorStart')
+  const cursorSpan = r.uvarint('depositCursorSpan')
+  const bodyLength = r.uint('bodyLength', MAX_SAFE)
+  const header: BatchHeader = {
+    version: BATCH_VERSION,
+    chainId,
+    batchIndex,
+    firstBlock,
+    lastBlock: firstBlock + blockSpan,
+    parentStateRoot,
+    postStateRoot,
+    l1OriginFirst,
+    l1OriginLast: l1OriginFirst + l1Span,
+    depositCursorStart,
+    depositCursorEnd: depositCursorStart + cursorSpan,
+  }
+  if (header.lastBlock > U64_MAX || header.l1OriginLast > U64_MAX)
+    throw new MalformedBatchError('header: block range or L1 origin range leaves u64')
+  if (header.depositCursorEnd > U64_MAX)
+    throw new MalformedBatchError('header: deposit cursor range leaves u64')
+  const max = opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES
+  if (bodyLength > max)
+    throw new BatchTooLargeError(`batch body declares ${bodyLength} bytes, the bound is ${max}`)
+  return { header, bodyLength, bodyOffset: r.offset }
+}
+
+/** Reads only the header (no decompression): for checks against commitBatch arguments. */
+export function decodeBatchHeader(payload: Uint8Array, opts: DecodeBatchOptions): BatchHeader {
+  return decodeHeader(payload, opts).header
+}
+
+/** A dictionary-coded column (spec §3.3): returns per-tx entry index and the new-entry count. */
+function readRefs(r: ByteReader, T: number, base: number, field: string): Int32Array {
+  const refs = new Int32Array(T)
+  let size = 0
+  for (let i = 0; i < T; i++) {
+    const ref = r.uint(field, size + base - 1)
+    if (ref === base - 1) refs[i] = size++
+    else if (ref < base - 1) refs[i] = -1 - ref
+    else refs[i] = ref - base
+  }
+  return refs
+}
+
+function countNew(refs: Int32Array): number {
+  let n = 0
+  for (let i = 0; i < refs.length; i++) if (refs[i]! >= n) n = refs[i]! + 1
+  return n
+}
+
+function decodeBody(body: Uint8Array, header: BatchHeader): BatchBlock[] {
+  const r = new ByteReader(body, 'body')
+  const n = Number(header.lastBlock - header.firstBlock) + 1
+  // Each block takes at least 3 body bytes (B1/B3/B4 uvarints): bound before allocating.
+  if (n > body.length)
+    throw new MalformedBatchError(`${n} blocks cannot fit a ${body.length}-byte body`)
+  const timestamps: bigint[] = [r.uvarint('timestamp')]
+  for (let i = 1; i < n; i++) {
+    const t = timestamps[i - 1]! + r.uvarint('timestamp delta')
+    if (t > U64_MAX) throw new MalformedBatchError('timestamp leaves u64')
+    timestamps.push(t)
+  }
+  const origins: bigint[] = [header.l1OriginFirst]
+  for (let i = 1; i < n; i++) {
+    const o = origins[i - 1]! + r.uvarint('L1 origin delta')
+    if (o > header.l1OriginLast)
+      throw new BatchHeaderMismatchError(`block ${i}: L1 origin ${o} beyond l1OriginLast`)
+    origins.push(o)
+  }
+  if (origins[n - 1] !== header.l1OriginLast)
+    throw new BatchHeaderMismatchError('last block L1 origin ≠ header l1OriginLast')
+  const cursors: bigint[] = []
+  let cursor = header.depositCursorStart
+  for (let i = 0; i < n; i++) {
+    cursor += r.uvarint('deposit cursor delta')
+    if (cursor > header.depositCursorEnd)
+      throw new BatchHeaderMismatchError(`block ${i}: deposit cursor beyond depositCursorEnd`)
+    cursors.push(cursor)
+  }
+  if (cursor !== header.depositCursorEnd)
+    throw new BatchHeaderMismatchError('last block deposit cursor ≠ header depositCursorEnd')
+  const maxTxs = Math.floor(body.length / 64)
+  const counts: number[] = []
+  let T = 0
+  for (let i = 0; i < n; i++) {
+    const c = r.uint('tx count', maxTxs - T)
+    counts.push(c)
+    T += c
+  }
+
+  const types = r.bytes(T, 'types')
+  for (let i = 0; i < T; i++)
+    if (types[i]! > 2) throw new MalformedBatchError(`tx ${i}: unknown type ${types[i]}`)
+  const parity = r.bytes((T + 7) >> 3, 'y-parity bits')
+  if (T & 7 && parity[parity.length - 1]! >> (T & 7))
+    throw new MalformedBatchError('y-parity padding bits are not zero')
+  const sigR = r.bytes(T * 32, 'r')
+  const sigS = r.bytes(T * 32, 's')
+  const nonces: bigint[] = []
+  for (let i = 0; i < T; i++) {
+    const c = r.uvarint('nonce code', (1n << 65n) - 1n)
+    let nonce: bigint
+    if ((c & 1n) === 0n) nonce = c >> 1n
+    else {
+      const d = (c + 1n) >> 1n
+      if (d > BigInt(i)) throw new MalformedBatchError(`tx ${i}: nonce back-reference ${d} too far`)
+      nonce = nonces[i - Number(d)]! + 1n
+    }
+    if (nonce >= U64_MAX) throw new MalformedBatchError(`tx ${i}: nonce above 2^64 - 2`)
+    nonces.push(nonce)
+  }
+  const gasRefs = readRefs(r, T, 1, 'gas-limit ref')
+  const gasDict: bigint[] = []
+  const gasSeen = new Set<bigint>()
+  for (let k = countNew(gasRefs); k > 0; k--) {
+    const g = r.uvarint('gas limit')
+    if (gasSeen.has(g)) throw new MalformedBatchError('gas-limit dictionary repeats a value')
+    gasSeen.add(g)
+    gasDict.push(g)
+  }
+  const toRefs = readRefs(r, T, 2, 'to ref')
+  const toDict: Address[] = []
+  const toSeen = new Set<string>()
+  for (let k = countNew(toRefs); k > 0; k--) {
+    const a = toHex(r.bytes(20, 'to address')) as Address
+    if (toSeen.has(a)) throw new MalformedBatchError('address dictionary repeats a value')
+    toSeen.add(a)
+    toDict.push(a)
+  }
+  const feeRefs = readRefs(r, T, 1, 'fee ref')
+  const feeDict: Array<readonly [bigint, bigint]> = []
+  const feeSeen = new Set<string>()
+  for (let k = countNew(feeRefs); k > 0; k--) {
+    const maxFee = r.uvarint('maxFeePerGas', U256_MAX)
+    const tip = r.uvarint('maxPriorityFeePerGas', U256_MAX)
+    const key = `${maxFee}:${tip}`
+    if (feeSeen.has(key)) throw new MalformedBatchError('fee dictionary repeats a value')
+    feeSeen.add(key)
+    feeDict.push([maxFee, tip])
+  }
+  const exponents = r.bytes(T, 'value exponents')
+  const values: bigint[] = []
+  for (let i = 0; i < T; i++) {
+    const e = exponents[i]!
+    if (e > MAX_VALUE_EXPONENT) throw new MalformedBatchError(`tx ${i}: value exponent ${e}`)
+    const m = r.uvarint('value mantissa', U256_MAX)
+    if (m === 0n ? e !== 0 : m % 10n === 0n)
+      throw new MalformedBatchError(`tx ${i}: value is not in canonical decimal form`)
+    const v = m * pow10(e)
+    if (v > U256_MAX) throw new MalformedBatchError(`tx ${i}: value above 2^256 - 1`)
+    values.push(v)
+  }
+  const dataLengths: number[] = []
+  let dataTotal = 0
+  for (let i = 0; i < T; i++) {
+    const len = r.uint('data length', r.remaining - dataTotal)
+    dataTotal += len
+    dataLengths.push(len)
+  }
+  const dataAll = r.bytes(dataTotal, 'data')
+  const accessLists: AccessListItem[][] = []
+  for (let i = 0; i < T; i++) {
+    if (types[i] === 0) {
+      accessLists.push([])
+      continue
+    }
+    const items: AccessListItem[] = []
+    const count = r.uint('access list length', Math.floor(r.remaining / 21))
+    for (let k = 0; k < count; k++) {
+      const address = toHex(r.bytes(20, 'access list address')) as Address
+      const keyCount = r.uint('storage key count', Math.floor(r.remaining / 32))
+      const storageKeys: Hex[] = []
+      for (let j = 0; j < keyCount; j++) storageKeys.push(toHex(r.bytes(32, 'storage key')))
+      items.push({ address, storageKeys })
+    }
+    accessLists.push(items)
+  }
+  r.end()
+
+  const blocks: BatchBlock[] = []
+  let i = 0
+  let dataOffset = 0
+  for (let b = 0; b < n; b++) {
+    const txs: SignedTx[] = []
+    for (let k = 0; k < counts[b]!; k++, i++) {
+      const type = types[i] as 0 | 1 | 2
+      const [maxFee, tip] = feeDict[feeRefs[i]!]!
+      if (type !== 2 && maxFee !== tip)
+        throw new MalformedBatchError(`tx ${i}: type ${type} references a fee pair with a tip`)
+      const toRef = toRefs[i]!
+      const data = dataAll.slice(dataOffset, dataOffset + dataLengths[i]!)
+      dataOffset += data.length
+      txs.push(
+        rebuildTx(
+          {
+            type,
+            chainId: header.chainId,
+            nonce: nonces[i]!,
+            gasLimit: gasDict[gasRefs[i]!]!,
+            to: toRef < 0 ? null : toDict[toRef]!,
+            value: values[i]!,
+            data,
+            gasPrice: maxFee,
+            maxFeePerGas: maxFee,
+            maxPriorityFeePerGas: tip,
+            accessList: accessLists[i]!,
+            yParity: ((parity[i >> 3]! >> (i & 7)) & 1) as 0 | 1,
+            r: bytes32ToBigint(sigR, i * 32),
+            s: bytes32ToBigint(sigS, i * 32),
+          },
+          i,
+        ),
+      )
+    }
+    blocks.push({
+      number: header.firstBlock + BigInt(b),
+      timestamp: timestamps[b]!,
+      l1OriginNumber: origins[b]!,
+      depositCursor: cursors[b]!,
+      txs,
+    })
+  }
+  return blocks
+}
+
+function bytes32ToBigint(buf: Uint8Array, offset: number): bigint {
+  let v = 0n
+  for (let k = 0; k < 4; k++) {
+    let word = 0n
+    for (let j = 0; j < 8; j++) word = (word << 8n) | BigInt(buf[offset + k * 8 + j]!)
+    v = (v << 64n) | word
+  }
+  return v
+}
+
+/** Decodes and validates a v1 payload (spec §2–§3, §7). Throws BatchDecodeError subclasses. */
+export function decodeBatch(payload: Uint8Array, opts: DecodeBatchOptions): Batch {
+  const { header, bodyLength, bodyOffset } = decodeHeader(payload, opts)
+  const body = decompressBody(payload.subarray(bodyOffset), bodyLength)
+  return { header, blocks: decodeBody(body, header) }
+}

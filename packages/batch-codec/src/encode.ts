@@ -1,0 +1,228 @@
+import {
+  type BatchHeader,
+  equalBytes,
+  fromHex,
+  type SignedTx,
+  serializeSignedTx,
+} from '@lanes/core'
+import { ByteWriter, U64_MAX, U256_MAX, uvarintLength } from './bytes.js'
+import { chooseBrotliQuality, compressBody } from './compress.js'
+import { BatchEncodeError } from './errors.js'
+import { BATCH_VERSION, type Batch, type BatchBlock, type EncodeBatchOptions } from './types.js'
+import { splitDecimal } from './value.js'
+
+function check(cond: boolean, message: string): asserts cond {
+  if (!cond) throw new BatchEncodeError(message)
+}
+
+function checkU64(v: bigint, what: string): void {
+  check(v >= 0n && v <= U64_MAX, `${what} must fit in u64, got ${v}`)
+}
+
+function checkHeader(header: BatchHeader, blocks: BatchBlock[]): void {
+  check(header.version === BATCH_VERSION, `header.version must be ${BATCH_VERSION}`)
+  check(blocks.length > 0, 'a batch needs at least one block')
+  for (const [k, v] of [
+    ['chainId', header.chainId],
+    ['batchIndex', header.batchIndex],
+    ['firstBlock', header.firstBlock],
+    ['lastBlock', header.lastBlock],
+    ['l1OriginFirst', header.l1OriginFirst],
+    ['l1OriginLast', header.l1OriginLast],
+    ['depositCursorStart', header.depositCursorStart],
+    ['depositCursorEnd', header.depositCursorEnd],
+  ] as const)
+    checkU64(v, `header.${k}`)
+  check(
+    header.lastBlock - header.firstBlock + 1n === BigInt(blocks.length),
+    `header block range ${header.firstBlock}..${header.lastBlock} does not match ${blocks.length} blocks`,
+  )
+  check(header.l1OriginLast >= header.l1OriginFirst, 'l1OriginLast < l1OriginFirst')
+  check(header.depositCursorEnd >= header.depositCursorStart, 'depositCursorEnd < start')
+  for (const root of [header.parentStateRoot, header.postStateRoot])
+    check(/^0x[0-9a-fA-F]{64}$/.test(root), `state root must be 32 bytes of hex, got ${root}`)
+  let prev: BatchBlock | undefined
+  for (const [i, b] of blocks.entries()) {
+    check(b.number === header.firstBlock + BigInt(i), `block ${i} has number ${b.number}`)
+    checkU64(b.timestamp, 'timestamp')
+    if (prev) {
+      check(b.timestamp >= prev.timestamp, `block ${b.number}: timestamp goes back`)
+      check(b.l1OriginNumber >= prev.l1OriginNumber, `block ${b.number}: L1 origin goes back`)
+      check(b.depositCursor >= prev.depositCursor, `block ${b.number}: deposit cursor goes back`)
+    }
+    prev = b
+  }
+  check(blocks[0]!.l1OriginNumber === header.l1OriginFirst, 'first block L1 origin ≠ l1OriginFirst')
+  check(prev!.l1OriginNumber === header.l1OriginLast, 'last block L1 origin ≠ l1OriginLast')
+  check(
+    blocks[0]!.depositCursor >= header.depositCursorStart,
+    'first block deposit cursor < depositCursorStart',
+  )
+  check(prev!.depositCursor === header.depositCursorEnd, 'last block deposit cursor ≠ end')
+}
+
+/** Dictionary-coded column (spec §3.3): refs column plus a column of first-seen values. */
+class DictColumn<K> {
+  readonly refs = new ByteWriter()
+  private readonly index = new Map<K, number>()
+  constructor(private readonly base: number) {}
+
+  /** Returns true when `key` is new (the caller then writes its value to the values column). */
+  add(key: K): boolean {
+    const at = this.index.get(key)
+    if (at !== undefined) {
+      this.refs.uvarint(at + this.base)
+      return false
+    }
+    this.index.set(key, this.index.size)
+    this.refs.uvarint(this.base - 1)
+    return true
+  }
+}
+
+function encodeTxColumns(body: ByteWriter, txs: SignedTx[], chainId: bigint): void {
+  const T = txs.length
+  const types = new Uint8Array(T)
+  const parity = new Uint8Array((T + 7) >> 3)
+  const sigR = new ByteWriter(T * 32 + 1)
+  const sigS = new ByteWriter(T * 32 + 1)
+  const nonces = new ByteWriter()
+  const gasRefs = new DictColumn<bigint>(1)
+  const gasValues = new ByteWriter()
+  const toRefs = new DictColumn<string>(2)
+  const toValues = new ByteWriter()
+  const feeRefs = new DictColumn<string>(1)
+  const feeValues = new ByteWriter()
+  const exponents = new Uint8Array(T)
+  const mantissas = new ByteWriter()
+  const dataLengths = new ByteWriter()
+  const data = new ByteWriter()
+  const accessLists = new ByteWriter()
+  const lastIndexOfNonce = new Map<bigint, number>()
+
+  for (let i = 0; i < T; i++) {
+    const tx = txs[i]!
+    const where = `tx ${i} (${tx.hash})`
+    check(tx.type === 0 || tx.type === 1 || tx.type === 2, `${where}: unsupported type ${tx.type}`)
+    check(tx.chainId === chainId, `${where}: chain id ${tx.chainId} ≠ batch chain id ${chainId}`)
+    check(tx.nonce >= 0n && tx.nonce < U64_MAX, `${where}: nonce out of range`)
+    checkU64(tx.gasLimit, `${where}: gasLimit`)
+    check(tx.value >= 0n && tx.value <= U256_MAX, `${where}: value out of range`)
+    check(tx.r > 0n && tx.r <= U256_MAX && tx.s > 0n && tx.s <= U256_MAX, `${where}: bad r/s`)
+    check(tx.type !== 0 || tx.accessList.length === 0, `${where}: legacy tx with access list`)
+    const maxFee = tx.type === 2 ? tx.maxFeePerGas : tx.gasPrice
+    const tip = tx.type === 2 ? tx.maxPriorityFeePerGas : tx.gasPrice
+    check(maxFee >= 0n && maxFee <= U256_MAX && tip >= 0n && tip <= U256_MAX, `${where}: fee range`)
+    // The decoder rebuilds raw from the columns: a tx whose raw is not the canonical
+    // serialization of its fields would come back with another hash.
+    const raw = serializeSignedTx({
+      ...tx,
+      gasPrice: tx.gasPrice,
+      maxFeePerGas: maxFee,
+      maxPriorityFeePerGas: tip,
+    })
+    check(equalBytes(raw, tx.raw), `${where}: raw bytes are not the canonical serialization`)
+
+    types[i] = tx.type
+    if (tx.yParity === 1) parity[i >> 3]! |= 1 << (i & 7)
+    sigR.fixed(tx.r, 32)
+    sigS.fixed(tx.s, 32)
+
+    const literal = tx.nonce * 2n
+    let code = literal
+    const prev = lastIndexOfNonce.get(tx.nonce - 1n)
+    if (prev !== undefined) {
+      const backRef = BigInt(i - prev) * 2n - 1n
+      if (uvarintLength(backRef) < uvarintLength(literal)) code = backRef
+    }
+    nonces.uvarint(code)
+    lastIndexOfNonce.set(tx.nonce, i)
+
+    if (gasRefs.add(tx.gasLimit)) gasValues.uvarint(tx.gasLimit)
+    if (tx.to === null) toRefs.refs.uvarint(0)
+    else {
+      check(/^0x[0-9a-fA-F]{40}$/.test(tx.to), `${where}: bad to address`)
+      if (toRefs.add(tx.to.toLowerCase())) toValues.bytes(fromHex(tx.to))
+    }
+    if (feeRefs.add(`${maxFee}:${tip}`)) {
+      feeValues.uvarint(maxFee)
+      feeValues.uvarint(tip)
+    }
+    const { mantissa, exponent } = splitDecimal(tx.value)
+    exponents[i] = exponent
+    mantissas.uvarint(mantissa)
+    dataLengths.uvarint(tx.data.length)
+    data.bytes(tx.data)
+    if (tx.type !== 0) {
+      accessLists.uvarint(tx.accessList.length)
+      for (const item of tx.accessList) {
+        accessLists.bytes(fromHex(item.address))
+        accessLists.uvarint(item.storageKeys.length)
+        for (const key of item.storageKeys) accessLists.bytes(fromHex(key))
+      }
+    }
+  }
+  body.bytes(types)
+  body.bytes(parity)
+  body.bytes(sigR.finish())
+  body.bytes(sigS.finish())
+  body.bytes(nonces.finish())
+  body.bytes(gasRefs.refs.finish())
+  body.bytes(gasValues.finish())
+  body.bytes(toRefs.refs.finish())
+  body.bytes(toValues.finish())
+  body.bytes(feeRefs.refs.finish())
+  body.bytes(feeValues.finish())
+  body.bytes(exponents)
+  body.bytes(mantissas.finish())
+  body.bytes(dataLengths.finish())
+  body.bytes(data.finish())
+  body.bytes(accessLists.finish())
+}
+
+/** The uncompressed body (spec §3). Exposed for benchmarks and tests. */
+export function encodeBatchBody(batch: Batch): Uint8Array {
+  const { header, blocks } = batch
+  checkHeader(header, blocks)
+  const body = new ByteWriter(64 * 1024)
+  body.uvarint(blocks[0]!.timestamp)
+  for (let i = 1; i < blocks.length; i++)
+    body.uvarint(blocks[i]!.timestamp - blocks[i - 1]!.timestamp)
+  for (let i = 1; i < blocks.length; i++)
+    body.uvarint(blocks[i]!.l1OriginNumber - blocks[i - 1]!.l1OriginNumber)
+  let cursor = header.depositCursorStart
+  for (const b of blocks) {
+    body.uvarint(b.depositCursor - cursor)
+    cursor = b.depositCursor
+  }
+  for (const b of blocks) body.uvarint(b.txs.length)
+  encodeTxColumns(
+    body,
+    blocks.flatMap((b) => b.txs),
+    header.chainId,
+  )
+  return body.finish()
+}
+
+/** Encodes a batch into its v1 payload: version ‖ header ‖ brotli(body) (spec §2). */
+export function encodeBatch(batch: Batch, opts: EncodeBatchOptions = {}): Uint8Array {
+  const body = encodeBatchBody(batch)
+  const { header } = batch
+  const quality = opts.quality ?? chooseBrotliQuality(body.length, opts.timeBudgetMs)
+  check(Number.isInteger(quality) && quality >= 0 && quality <= 11, 'quality must be 0..11')
+  const out = new ByteWriter(256)
+  out.byte(BATCH_VERSION)
+  out.uvarint(header.chainId)
+  out.uvarint(header.batchIndex)
+  out.uvarint(header.firstBlock)
+  out.uvarint(header.lastBlock - header.firstBlock)
+  out.bytes(fromHex(header.parentStateRoot))
+  out.bytes(fromHex(header.postStateRoot))
+  out.uvarint(header.l1OriginFirst)
+  out.uvarint(header.l1OriginLast - header.l1OriginFirst)
+  out.uvarint(header.depositCursorStart)
+  out.uvarint(header.depositCursorEnd - header.depositCursorStart)
+  out.uvarint(body.length)
+  out.bytes(compressBody(body, quality))
+  return out.finish()
+}

@@ -1,0 +1,58 @@
+import { LanesError, type LanesErrorOptions } from '@lanes/core'
+
+/** The input given to the encoder cannot be represented as a v1 batch. */
+export class BatchEncodeError extends LanesError {
+  override name = 'BatchEncodeError'
+}
+
+/** Base of every error a decoder raises on bad bytes. */
+export class BatchDecodeError extends LanesError {
+  override name = 'BatchDecodeError'
+}
+
+/** The version byte names a format this decoder does not implement. */
+export class UnsupportedBatchVersionError extends BatchDecodeError {
+  override name = 'UnsupportedBatchVersionError'
+  constructor(readonly version: number | undefined) {
+    super(
+      version === undefined
+        ? 'batch payload is empty'
+        : `unsupported batch version ${version} (this decoder implements 1)`,
+    )
+  }
+}
+
+/** Truncated data, a bad uvarint, a value out of range, trailing bytes, a broken rule of the spec. */
+export class MalformedBatchError extends BatchDecodeError {
+  override name = 'MalformedBatchError'
+  constructor(shortMessage: string, options: LanesErrorOptions = {}) {
+    super(`malformed batch: ${shortMessage}`, options)
+  }
+}
+
+/** The header disagrees with itself, with the body, or with the expected chain id. */
+export class BatchHeaderMismatchError extends BatchDecodeError {
+  override name = 'BatchHeaderMismatchError'
+}
+
+/** The decompressed body would exceed the caller's bound (or its declared length). */
+export class BatchTooLargeError extends BatchDecodeError {
+  override name = 'BatchTooLargeError'
+}
+
+/** A transaction rebuilt from the columns is not a valid signed transaction. */
+export class InvalidBatchTxError extends BatchDecodeError {
+  override name = 'InvalidBatchTxError'
+  constructor(
+    readonly txIndex: number,
+    reason: string,
+    options: LanesErrorOptions = {},
+  ) {
+    super(`invalid transaction ${txIndex} in batch: ${reason}`, options)
+  }
+}
+
+/** A blob violates the field-element packing or the blob stream layout. */
+export class InvalidBlobError extends BatchDecodeError {
+  override name = 'InvalidBlobError'
+}

@@ -1,0 +1,32 @@
+import type { BatchHeader, SignedTx } from '@lanes/core'
+
+export const BATCH_VERSION = 1
+
+/** One L2 block as a batch carries it: deposits are not carried, only the cursor after them. */
+export type BatchBlock = {
+  number: bigint
+  timestamp: bigint
+  l1OriginNumber: bigint
+  /** L1 deposits consumed up to and including this block */
+  depositCursor: bigint
+  /** user transactions in block order (deposits excluded) */
+  txs: SignedTx[]
+}
+
+export type Batch = { header: BatchHeader; blocks: BatchBlock[] }
+
+export type EncodeBatchOptions = {
+  /** brotli quality 0..11; default: chosen by body size within `timeBudgetMs` */
+  quality?: number
+  /** time budget for compression when choosing the quality (default 1000 ms) */
+  timeBudgetMs?: number
+}
+
+export type DecodeBatchOptions = {
+  /** the L2 chain id every tx and the header must carry */
+  chainId: bigint
+  /** bound on the decompressed body (default 64 MiB) */
+  maxDecompressedBytes?: number
+}
+
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
