@@ -1,6 +1,7 @@
 export * from './decode.js'
 export * from './deposit.js'
 export * from './errors.js'
+export * from './genesis.js'
 export * from './hex.js'
 export * from './intrinsic-gas.js'
 export * from './keccak.js'
