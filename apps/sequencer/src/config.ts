@@ -1,0 +1,267 @@
+import { LanesError } from '@lanes/core'
+import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+/**
+ * Every sequencer setting, once. Each key is a CLI flag (`blockTimeMs` → `--block-time-ms`)
+ * and an env var (`LANES_BLOCK_TIME_MS`); a flag wins over the env, the env over the default.
+ * The README's settings table is generated from this schema (`configTable()`).
+ */
+export const ConfigSchema = Type.Object({
+  genesis: Type.String({ minLength: 1, description: 'path of the genesis JSON file (required)' }),
+  dataDir: Type.String({
+    minLength: 1,
+    default: '.data/sequencer',
+    description: 'directory of the SQLite database',
+  }),
+  host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'JSON-RPC listen address' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 9545, description: 'JSON-RPC port' }),
+  logLevel: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', description: 'pino log level' },
+  ),
+
+  blockTimeMs: Type.Integer({
+    minimum: 1,
+    maximum: 3_600_000,
+    default: 250,
+    description: 'seal a block this often when there is work',
+  }),
+  parallelExecution: Type.Boolean({
+    default: false,
+    description: 'run blocks on the optimistic parallel executor (worker threads)',
+  }),
+  executorWorkers: Type.Integer({
+    minimum: 1,
+    maximum: 256,
+    default: 2,
+    description: 'worker threads of the parallel executor',
+  }),
+  recoveryWorkers: Type.Integer({
+    minimum: 0,
+    maximum: 256,
+    default: 2,
+    description: 'sender-recovery worker threads (0: recover on the main thread)',
+  }),
+  l1BaseFeeScalar: Type.Integer({
+    minimum: 0,
+    default: 1368,
+    description: 'OP Ecotone baseFeeScalar of the L1 data fee',
+  }),
+  l1BlobBaseFeeScalar: Type.Integer({
+    minimum: 0,
+    default: 810949,
+    description: 'OP Ecotone blobBaseFeeScalar of the L1 data fee',
+  }),
+
+  poolMaxPerAccount: Type.Integer({
+    minimum: 1,
+    default: 1024,
+    description: 'most txs one sender may hold in the pool (pending + queued)',
+  }),
+  poolMaxTotal: Type.Integer({
+    minimum: 1,
+    default: 200_000,
+    description: 'most txs in the pool; the cheapest is evicted past it',
+  }),
+  poolMaxQueuedPerAccount: Type.Integer({
+    minimum: 0,
+    default: 64,
+    description: 'most nonce-gapped (queued) txs per sender',
+  }),
+  poolMinTipWei: Type.String({
+    pattern: '^[0-9]+$',
+    default: '0',
+    description: 'minimum priority fee (wei) a tx must offer',
+  }),
+  poolPriceBumpPercent: Type.Integer({
+    minimum: 0,
+    maximum: 1000,
+    default: 10,
+    description: 'a replacement must raise max fee and tip by this many percent',
+  }),
+
+  maxLogsBlockRange: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description: 'most blocks one eth_getLogs range may span',
+  }),
+  maxLogs: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description: 'most logs one eth_getLogs returns',
+  }),
+  maxBlockRange: Type.Integer({
+    minimum: 1,
+    default: 1000,
+    description: 'most blocks one lanes_getBlockRange returns',
+  }),
+  rpcGasCap: Type.Integer({
+    minimum: 21000,
+    default: 50_000_000,
+    description: 'gas cap of eth_call and eth_estimateGas',
+  }),
+  rpcBatchLimit: Type.Integer({
+    minimum: 1,
+    default: 1000,
+    description: 'most entries in one JSON-RPC batch',
+  }),
+  rpcBodyLimit: Type.Integer({
+    minimum: 1024,
+    default: 32 * 1024 * 1024,
+    description: 'largest HTTP request body in bytes',
+  }),
+  rpcTimeoutMs: Type.Integer({
+    minimum: 1,
+    default: 30_000,
+    description: 'time budget of one JSON-RPC call',
+  }),
+  rateLimitPerSecond: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description: 'JSON-RPC calls per second per client (0: unlimited)',
+  }),
+  rateLimitBurst: Type.Integer({
+    minimum: 1,
+    default: 2000,
+    description: 'calls a client may make at once before rate limiting',
+  }),
+
+  redisUrl: Type.String({
+    default: '',
+    description: 'Redis for the "sealed" BullMQ queue (empty: do not publish)',
+  }),
+  queuePrefix: Type.String({
+    minLength: 1,
+    default: '{lanes}',
+    description: 'BullMQ key prefix; keep the {lanes} hash tag, append a run id to isolate',
+  }),
+
+  l1RpcUrl: Type.String({ default: '', description: 'L1 JSON-RPC URL (empty: no L1 follower)' }),
+  rollupAddress: Type.String({
+    pattern: '^(0x[0-9a-fA-F]{40})?$',
+    default: '',
+    description: 'the Rollup contract on L1',
+  }),
+  l1Confirmations: Type.Integer({
+    minimum: 0,
+    default: 2,
+    description: 'L1 blocks a deposit or batch needs on top before it counts (safe)',
+  }),
+  l1PollMs: Type.Integer({ minimum: 10, default: 1000, description: 'L1 polling interval' }),
+  ignoreDeposits: Type.Boolean({
+    default: false,
+    description: 'TESTING ONLY: never include L1 deposits (to test forced inclusion)',
+  }),
+})
+
+export type Config = Static<typeof ConfigSchema>
+export type ConfigKey = keyof Config
+
+export class ConfigError extends LanesError {
+  override name = 'ConfigError'
+}
+
+export const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+export const envOf = (key: string) => `LANES_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
+
+function kindOf(schema: TSchema): 'integer' | 'boolean' | 'string' {
+  if (schema.type === 'integer') return 'integer'
+  if (schema.type === 'boolean') return 'boolean'
+  return 'string'
+}
+
+function convert(key: string, raw: string, schema: TSchema, source: string): unknown {
+  const kind = kindOf(schema)
+  if (kind === 'integer') {
+    if (!/^-?[0-9]+$/.test(raw.trim()))
+      throw new ConfigError(`invalid ${source}: expected an integer, got ${JSON.stringify(raw)}`)
+    return Number(raw.trim())
+  }
+  if (kind === 'boolean') {
+    const v = raw.trim().toLowerCase()
+    if (v === 'true' || v === '1' || v === '') return true
+    if (v === 'false' || v === '0') return false
+    throw new ConfigError(`invalid ${source}: expected true or false, got ${JSON.stringify(raw)}`)
+  }
+  void key
+  return raw
+}
+
+function describeFailure(schema: TSchema, value: unknown): string {
+  const first = [...Value.Errors(schema, value)][0]
+  if (!first) return 'invalid value'
+  if (schema.minimum !== undefined || schema.maximum !== undefined) {
+    const lo = schema.minimum ?? '-∞'
+    const hi = schema.maximum ?? '∞'
+    return `must be between ${lo} and ${hi}, got ${JSON.stringify(value)}`
+  }
+  if (schema.anyOf) {
+    const options = (schema.anyOf as TSchema[]).map((s) => s.const).join(', ')
+    return `must be one of ${options}, got ${JSON.stringify(value)}`
+  }
+  return `${first.message}, got ${JSON.stringify(value)}`
+}
+
+/**
+ * Reads the settings from argv (`--flag value`, `--flag=value`, bare `--bool-flag`) and env.
+ * Throws ConfigError whose one-line message names the flag and env var at fault.
+ */
+export function loadConfig(
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
+  const props = ConfigSchema.properties as Record<string, TSchema>
+  const byFlag = new Map(Object.keys(props).map((k) => [flagOf(k), k]))
+  const fromArgs = new Map<string, string>()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    const eq = arg.indexOf('=')
+    const flag = eq > 0 ? arg.slice(0, eq) : arg
+    const key = byFlag.get(flag)
+    if (!key) throw new ConfigError(`unknown option ${flag} (see --help)`)
+    if (eq > 0) fromArgs.set(key, arg.slice(eq + 1))
+    else if (kindOf(props[key]!) === 'boolean') {
+      const next = argv[i + 1]
+      if (next === 'true' || next === 'false') fromArgs.set(key, argv[++i]!)
+      else fromArgs.set(key, 'true')
+    } else {
+      const next = argv[i + 1]
+      if (next === undefined) throw new ConfigError(`option ${flag} needs a value`)
+      fromArgs.set(key, next)
+      i++
+    }
+  }
+
+  const out: Record<string, unknown> = {}
+  for (const [key, schema] of Object.entries(props)) {
+    const source = `${flagOf(key)} / ${envOf(key)}`
+    let raw = fromArgs.get(key)
+    let where = flagOf(key)
+    if (raw === undefined) {
+      raw = env[envOf(key)]
+      where = envOf(key)
+    }
+    let value: unknown
+    if (raw === undefined) {
+      if (schema.default === undefined)
+        throw new ConfigError(`missing required setting ${source}: ${schema.description ?? key}`)
+      value = schema.default
+    } else value = convert(key, raw, schema, `${where} (${source})`)
+    if (!Value.Check(schema, value))
+      throw new ConfigError(`invalid ${where} (${source}): ${describeFailure(schema, value)}`)
+    out[key] = value
+  }
+  return out as Config
+}
+
+/** Markdown rows `| flag | env | default | description |` for the README. */
+export function configTable(): string {
+  const rows = ['| flag | env | default | description |', '|---|---|---|---|']
+  for (const [key, schema] of Object.entries(ConfigSchema.properties as Record<string, TSchema>)) {
+    const def =
+      schema.default === undefined ? '(required)' : `\`${JSON.stringify(schema.default)}\``
+    rows.push(`| \`${flagOf(key)}\` | \`${envOf(key)}\` | ${def} | ${schema.description ?? ''} |`)
+  }
+  return rows.join('\n')
+}
