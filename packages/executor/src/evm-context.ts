@@ -1,0 +1,92 @@
+import { createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common'
+import { EVM, type EVMMockBlockchainInterface, NobleBN254 } from '@ethereumjs/evm'
+import { Address as EjsAddress } from '@ethereumjs/util'
+import { type BlockEnv, fromHex } from '@lanes/core'
+import { TxState } from './tx-state.js'
+
+/** The block as @ethereumjs/evm reads it (COINBASE, NUMBER, BASEFEE, PREVRANDAO, ...). */
+export type EvmBlock = {
+  header: {
+    number: bigint
+    coinbase: EjsAddress
+    timestamp: bigint
+    difficulty: bigint
+    prevRandao: Uint8Array
+    gasLimit: bigint
+    baseFeePerGas?: bigint
+    getBlobGasPrice(): bigint | undefined
+  }
+}
+
+export type EvmContext = {
+  evm: EVM
+  state: TxState
+  blockchain: BlockHashes
+  precompiles: string[]
+  chainId: bigint
+}
+
+/** BLOCKHASH source: the EVM asks its "blockchain" for getBlock(n).hash(). */
+class BlockHashes implements EVMMockBlockchainInterface {
+  lookup: ((n: bigint) => `0x${string}` | undefined) | undefined
+  async getBlock(n: number | bigint | Uint8Array) {
+    const num = typeof n === 'number' || typeof n === 'bigint' ? BigInt(n) : 0n
+    const h = this.lookup?.(num)
+    const bytes = h === undefined ? new Uint8Array(32) : fromHex(h)
+    return { hash: () => bytes }
+  }
+  async putBlock() {}
+  shallowCopy() {
+    return this
+  }
+}
+
+const idle = new Map<bigint, EvmContext[]>()
+
+/**
+ * An EVM for this chain id, reused across blocks (building one costs milliseconds).
+ * Each concurrent block run holds its own: they share no TxState.
+ */
+export function acquireEvmContext(chainId: bigint): EvmContext {
+  let ctx = idle.get(chainId)?.pop()
+  if (ctx === undefined) {
+    const common = createCustomCommon({ chainId: Number(chainId) }, Mainnet, {
+      hardfork: Hardfork.Cancun,
+    })
+    const state = new TxState()
+    const blockchain = new BlockHashes()
+    const evm = new EVM({ common, stateManager: state, blockchain, bn254: new NobleBN254() })
+    const precompiles = [...evm.precompiles.keys()]
+    ctx = { evm, state, blockchain, precompiles, chainId }
+  }
+  return ctx
+}
+
+export function releaseEvmContext(ctx: EvmContext): void {
+  ctx.blockchain.lookup = undefined
+  let list = idle.get(ctx.chainId)
+  if (list === undefined) {
+    list = []
+    idle.set(ctx.chainId, list)
+  }
+  if (list.length < 4) list.push(ctx)
+}
+
+/**
+ * L2 blocks carry no blobs, so BLOBBASEFEE reads the EIP-4844 minimum (1 wei), like an
+ * L1 block with no blob history.
+ */
+export function evmBlock(env: BlockEnv): EvmBlock {
+  return {
+    header: {
+      number: env.number,
+      coinbase: new EjsAddress(fromHex(env.coinbase)),
+      timestamp: env.timestamp,
+      difficulty: 0n,
+      prevRandao: fromHex(env.prevRandao),
+      gasLimit: env.gasLimit,
+      baseFeePerGas: env.baseFeePerGas,
+      getBlobGasPrice: () => 1n,
+    },
+  }
+}
