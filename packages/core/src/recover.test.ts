@@ -1,0 +1,72 @@
+import fc from 'fast-check'
+import { privateKeyToAccount } from 'viem/accounts'
+import { describe, expect, it } from 'vitest'
+import { decodeTransaction, SECP256K1_N } from './decode.js'
+import { fromHex, toHex } from './hex.js'
+import { recoverAddress, recoverAddressInto, recoverSender, recoveryBackend } from './recover.js'
+import { serializeSignedTx } from './serialize.js'
+import { InvalidSenderError } from './tx-errors.js'
+import { privateKeyArb, signFields, unsignedTxArb } from './tx-fixtures.js'
+
+describe('sender recovery', () => {
+  it('uses the native module here', () => {
+    expect(recoveryBackend()).toBe('native')
+  })
+
+  it('the noble fallback recovers the same senders as native', () => {
+    fc.assert(
+      fc.property(unsignedTxArb(), privateKeyArb, (f, key) => {
+        const tx = decodeTransaction(serializeSignedTx(signFields(f, fromHex(key))), {
+          chainId: f.chainId,
+        })
+        expect(recoverAddress(tx, 'noble')).toBe(recoverAddress(tx, 'native'))
+        expect(recoverSender(tx)).toBe(recoverAddress(tx, 'native'))
+      }),
+      { numRuns: 100 },
+    )
+  })
+
+  it('invalid signatures throw InvalidSenderError on both backends', () => {
+    const hash = new Uint8Array(32).fill(9)
+    for (const backend of ['native', 'noble'] as const) {
+      const bad = [
+        { r: 0n, s: 1n },
+        { r: 1n, s: SECP256K1_N / 2n + 1n }, // high s
+        { r: SECP256K1_N, s: 1n },
+        // x = 5 is not on the curve for either parity: recovery itself fails
+        { r: 5n, s: 1n },
+      ]
+      for (const sig of bad) {
+        expect(() => recoverAddress({ signingHash: hash, yParity: 0, ...sig }, backend)).toThrow(
+          InvalidSenderError,
+        )
+      }
+    }
+    const out = new Uint8Array(20)
+    expect(recoverAddressInto(hash, new Uint8Array(64), 0, out, 0)).toBe(false)
+    expect(recoverAddressInto(hash, new Uint8Array(64).fill(1), 2, out, 0)).toBe(false)
+  })
+
+  it('a tampered hash recovers a different address, never the signer', () => {
+    const key = fromHex(`0x${'11'.repeat(32)}`)
+    const f = signFields(
+      {
+        type: 2,
+        chainId: 1n,
+        nonce: 0n,
+        gasLimit: 21000n,
+        to: '0x00000000000000000000000000000000000000aa',
+        value: 0n,
+        data: new Uint8Array(0),
+        maxFeePerGas: 1n,
+        maxPriorityFeePerGas: 1n,
+        accessList: [],
+      },
+      key,
+    )
+    const tx = decodeTransaction(serializeSignedTx({ ...f, gasLimit: 21001n }), { chainId: 1n })
+    const good = recoverSender(decodeTransaction(serializeSignedTx(f), { chainId: 1n }))
+    expect(good).toBe(privateKeyToAccount(toHex(key)).address.toLowerCase())
+    expect(recoverSender(tx)).not.toBe(good)
+  })
+})
