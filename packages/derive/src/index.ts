@@ -1,1 +1,7 @@
-export {}
+export * from './blobs.js'
+export * from './deposits.js'
+export * from './derive-batch.js'
+export * from './errors.js'
+export * from './follower.js'
+export * from './kzg.js'
+export * from './l1.js'

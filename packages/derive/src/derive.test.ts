@@ -1,0 +1,265 @@
+import { encodeBatch, toBlobs } from '@lanes/batch-codec'
+import { deployRollup, rollupAbi } from '@lanes/contracts'
+import { type BatchHeader, decodeTransaction, type SignedTx } from '@lanes/core'
+import { ANVIL_KEYS, type Anvil, startAnvil } from '@lanes/test/harness'
+import {
+  bytesToHex,
+  createPublicClient,
+  createWalletClient,
+  type Hex,
+  hexToBytes,
+  http,
+  type PublicClient,
+  parseEther,
+} from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { anvilBlobSource, beaconBlobSource } from './blobs.js'
+import { type FollowerEvent, RollupFollower } from './follower.js'
+import { loadKzg } from './kzg.js'
+import { type DeriveL1, viemDeriveL1 } from './l1.js'
+
+const L2_CHAIN_ID = 42069n
+const root = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex
+const owner = privateKeyToAccount(ANVIL_KEYS[0])
+const user = privateKeyToAccount(ANVIL_KEYS[3])
+
+async function signedTxs(count: number, nonce0: number): Promise<SignedTx[]> {
+  const out: SignedTx[] = []
+  for (let i = 0; i < count; i++) {
+    const raw = await user.signTransaction({
+      chainId: Number(L2_CHAIN_ID),
+      type: 'eip1559',
+      nonce: nonce0 + i,
+      to: privateKeyToAccount(ANVIL_KEYS[4]).address,
+      value: BigInt(i + 1),
+      gas: 21_000n,
+      maxFeePerGas: 2_000_000_000n,
+      maxPriorityFeePerGas: 1_000_000n,
+    })
+    out.push(decodeTransaction(hexToBytes(raw), { chainId: L2_CHAIN_ID }))
+  }
+  return out
+}
+
+describe('derive from a real anvil', () => {
+  let anvil: Anvil
+  let pub: PublicClient
+  let rollup: Hex
+  let startBlock: bigint
+  let l1: DeriveL1
+  const wallet = () =>
+    createWalletClient({ account: owner, chain: foundry, transport: http(anvil.url) })
+  let queueHash: Hex = root(0)
+
+  beforeAll(async () => {
+    anvil = await startAnvil()
+    pub = createPublicClient({ chain: foundry, transport: http(anvil.url) })
+    const d = await deployRollup({
+      walletClient: wallet(),
+      publicClient: pub,
+      genesisStateRoot: root(1),
+      l2ChainId: L2_CHAIN_ID,
+      sequencer: owner.address,
+      prover: owner.address,
+      finalizationDelay: 0,
+      inclusionWindow: 1000,
+    })
+    rollup = d.rollup
+    startBlock = d.blockNumber
+    l1 = viemDeriveL1({ rpcUrl: anvil.url, rollup })
+    const dep = await wallet().writeContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'depositETH',
+      args: [user.address, 100_000n],
+      value: parseEther('1'),
+    })
+    await pub.waitForTransactionReceipt({ hash: dep })
+    queueHash = (await pub.readContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'depositQueueHashAt',
+      args: [1n],
+    })) as Hex
+  })
+  afterAll(async () => {
+    await anvil?.stop()
+  })
+
+  const header = (
+    index: bigint,
+    first: bigint,
+    last: bigint,
+    parent: Hex,
+    post: Hex,
+    c0: bigint,
+    c1: bigint,
+    origin = 1n,
+  ): BatchHeader => ({
+    version: 1,
+    chainId: L2_CHAIN_ID,
+    batchIndex: index,
+    firstBlock: first,
+    lastBlock: last,
+    parentStateRoot: parent,
+    postStateRoot: post,
+    l1OriginFirst: origin,
+    l1OriginLast: origin,
+    depositCursorStart: c0,
+    depositCursorEnd: c1,
+  })
+
+  const commitment = (h: BatchHeader, qh: Hex) => ({
+    batchIndex: h.batchIndex,
+    parentStateRoot: h.parentStateRoot,
+    postStateRoot: h.postStateRoot,
+    firstBlock: h.firstBlock,
+    lastBlock: h.lastBlock,
+    depositCursor: h.depositCursorEnd,
+    depositQueueHash: qh,
+  })
+
+  const drain = async (f: RollupFollower) => {
+    const all: FollowerEvent[] = []
+    for (let i = 0; i < 5; i++) all.push(...(await f.step()))
+    return all
+  }
+
+  it('derives a calldata batch and a blob batch with deposits and senders', async () => {
+    const txs = await signedTxs(5, 0)
+    const h0 = header(0n, 1n, 2n, root(1), root(2), 0n, 1n)
+    const p0 = encodeBatch({
+      header: h0,
+      blocks: [
+        {
+          number: 1n,
+          timestamp: 100n,
+          l1OriginNumber: 1n,
+          depositCursor: 1n,
+          txs: txs.slice(0, 2),
+        },
+        { number: 2n, timestamp: 101n, l1OriginNumber: 1n, depositCursor: 1n, txs: txs.slice(2) },
+      ],
+    })
+    const c0 = await wallet().writeContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'commitBatch',
+      args: [commitment(h0, queueHash), bytesToHex(p0)],
+    })
+    await pub.waitForTransactionReceipt({ hash: c0 })
+
+    const txs1 = await signedTxs(3, 5)
+    const h1 = header(1n, 3n, 3n, root(2), root(3), 1n, 1n, 2n)
+    const p1 = encodeBatch({
+      header: h1,
+      blocks: [{ number: 3n, timestamp: 102n, l1OriginNumber: 2n, depositCursor: 1n, txs: txs1 }],
+    })
+    const c1 = await wallet().writeContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'commitBatchBlobs',
+      args: [commitment(h1, queueHash), 1n],
+      blobs: toBlobs(p1).map((b) => bytesToHex(b)),
+      kzg: await loadKzg(),
+      maxFeePerBlobGas: 10n ** 10n,
+    })
+    await pub.waitForTransactionReceipt({ hash: c1 })
+
+    const follower = new RollupFollower(l1, { chainId: L2_CHAIN_ID, startBlock, confirmations: 0n })
+    const batches = (await drain(follower)).filter((e) => e.type === 'batch')
+    expect(batches.map((e) => e.batch.index)).toEqual([0n, 1n])
+    const [b0, b1] = batches.map((e) => e.batch)
+    expect(b0!.daMode).toBe('calldata')
+    expect(b0!.blocks[0]!.deposits.map((d) => d.queueIndex)).toEqual([0n])
+    expect(b0!.blocks[0]!.deposits[0]!.mint).toBe(parseEther('1'))
+    expect(b0!.blocks[1]!.deposits).toEqual([])
+    expect(b0!.blocks.flatMap((b) => b.txs.map((t) => t.hash))).toEqual(txs.map((t) => t.hash))
+    expect(b0!.blocks[0]!.txs[0]!.from).toBe(user.address.toLowerCase())
+    expect(b0!.l1.l1TxHash).toBe(c0)
+    expect(b1!.daMode).toBe('blobs')
+    expect(b1!.blocks[0]!.txs.map((t) => t.hash)).toEqual(txs1.map((t) => t.hash))
+
+    // the beacon route gives the same blob batch
+    const beacon = viemDeriveL1({
+      rpcUrl: anvil.url,
+      rollup,
+      blobSource: beaconBlobSource({ url: anvil.url, blockId: (b) => b.number.toString() }),
+    })
+    const viaBeacon = new RollupFollower(beacon, {
+      chainId: L2_CHAIN_ID,
+      startBlock,
+      confirmations: 0n,
+    })
+    const again = (await drain(viaBeacon)).filter((e) => e.type === 'batch')
+    expect(again.map((e) => e.batch.blocks.flatMap((b) => b.txs.map((t) => t.hash)))).toEqual(
+      batches.map((e) => e.batch.blocks.flatMap((b) => b.txs.map((t) => t.hash))),
+    )
+    expect(anvilBlobSource).toBeTypeOf('function')
+  })
+
+  it('reports a committed batch whose data disagrees with the commitment as invalid, naming it', async () => {
+    const next = (await pub.readContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'nextBatchIndex',
+    })) as bigint
+    const h = header(next, 4n, 4n, root(3), root(4), 1n, 1n, 2n)
+    // payload says post root 5, the commitment says 4
+    const bad = encodeBatch({
+      header: { ...h, postStateRoot: root(5) },
+      blocks: [{ number: 4n, timestamp: 103n, l1OriginNumber: 2n, depositCursor: 1n, txs: [] }],
+    })
+    const tx = await wallet().writeContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'commitBatch',
+      args: [commitment(h, queueHash), bytesToHex(bad)],
+    })
+    await pub.waitForTransactionReceipt({ hash: tx })
+    const follower = new RollupFollower(l1, { chainId: L2_CHAIN_ID, startBlock, confirmations: 0n })
+    const invalid = (await drain(follower)).filter((e) => e.type === 'invalid')
+    expect(invalid).toHaveLength(1)
+    expect(invalid[0]!.type === 'invalid' && invalid[0]!.batchIndex).toBe(next)
+    expect(invalid[0]!.type === 'invalid' && invalid[0]!.error.shortMessage).toContain(tx)
+  })
+
+  it('rewinds to the common ancestor after an L1 reorg and re-derives', async () => {
+    const follower = new RollupFollower(l1, {
+      chainId: L2_CHAIN_ID,
+      startBlock,
+      confirmations: 0n,
+      maxRange: 1n,
+    })
+    await drain(follower)
+    while (follower.l1Cursor < (await pub.getBlockNumber())) await follower.step()
+    const head = await pub.getBlockNumber()
+    const hashes = new Map<bigint, Hex>()
+    for (let n = startBlock; n <= head; n++)
+      hashes.set(n, (await pub.getBlock({ blockNumber: n })).hash)
+    // replace the last 3 blocks with blocks carrying a different tx
+    await fetch(anvil.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'anvil_reorg',
+        params: [3, [[{ from: owner.address, to: user.address, value: '0x1' }, 0]]],
+      }),
+    })
+    let ancestor = startBlock - 1n
+    for (let n = startBlock; n <= head; n++) {
+      if ((await pub.getBlock({ blockNumber: n })).hash !== hashes.get(n)) break
+      ancestor = n
+    }
+    expect(ancestor).toBeLessThan(head)
+    const events = await follower.step()
+    const rewind = events.find((e) => e.type === 'rewind')
+    expect(rewind?.type === 'rewind' && rewind.l1Block).toBe(ancestor)
+    while (follower.l1Cursor < (await pub.getBlockNumber())) await follower.step()
+    expect(follower.l1Cursor).toBe(await pub.getBlockNumber())
+  })
+})
