@@ -1,0 +1,47 @@
+/**
+ * Persistence of tree nodes by (path, version), README section 7. Versions are block numbers
+ * as JS numbers (safe integers); the tree converts from and to bigint at its API.
+ */
+export interface StoredNode {
+  /** The version that wrote this row. */
+  version: number
+  /** 65 bytes: 0x00 ‖ key ‖ value (leaf) or 0x01 ‖ left ‖ right (internal). */
+  node: Uint8Array
+}
+
+export interface StoredRoot {
+  version: number
+  root: Uint8Array
+  leafCount: number
+}
+
+/** Everything one applied version writes, in flat buffers to keep allocation low. */
+export interface VersionWrite {
+  version: number
+  root: Uint8Array
+  leafCount: number
+  /** New rows: paths[i] (path bytes) and nodes[i] (65 bytes). */
+  rowCount: number
+  rowPath(i: number): Uint8Array
+  rowNode(i: number): Uint8Array
+  /** Rows made stale by this version: (path, version that wrote the row). */
+  staleCount: number
+  stalePath(i: number): Uint8Array
+  staleVersion(i: number): number
+}
+
+export interface NodeStore {
+  /** The row at `path` with the greatest version ≤ `version`. */
+  readNode(path: Uint8Array, version: number): StoredNode | undefined
+  /** The root entry with the greatest version ≤ `version`. */
+  rootAtOrBelow(version: number): StoredRoot | undefined
+  latestRoot(): StoredRoot | undefined
+  /** Versions below this were pruned (0 when nothing was). */
+  prunedBelow(): number
+  /** Persist one version atomically (inside the caller's transaction when one is open). */
+  writeVersion(write: VersionWrite): void
+  /** Delete every row no version ≥ keepFrom reaches, and roots below keepFrom's root. */
+  prune(keepFrom: number): { nodesDeleted: number }
+  /** Rows currently stored (for tests and the benchmark). */
+  nodeCount(): number
+}

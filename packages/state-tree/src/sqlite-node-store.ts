@@ -1,0 +1,131 @@
+import type Database from 'better-sqlite3'
+import type { NodeStore, StoredNode, StoredRoot, VersionWrite } from './node-store.js'
+
+type Db = Database.Database
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS smt_node (
+  path BLOB NOT NULL, version INTEGER NOT NULL, node BLOB NOT NULL,
+  PRIMARY KEY (path, version)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS smt_stale (
+  since INTEGER NOT NULL, path BLOB NOT NULL, version INTEGER NOT NULL,
+  PRIMARY KEY (since, path, version)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS smt_root (
+  version INTEGER PRIMARY KEY, root BLOB NOT NULL, leaves INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS smt_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`
+
+function view(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength)
+}
+
+/**
+ * NodeStore on a better-sqlite3 connection the caller opened. writeVersion and prune run in
+ * a transaction of their own only when none is open, so they join the caller's transaction
+ * (the sequencer commits a block and its tree nodes together).
+ */
+export class SqliteNodeStore implements NodeStore {
+  private readonly db: Db
+  private readonly qRead: Database.Statement<[Buffer, number], { version: number; node: Buffer }>
+  private readonly qRoot: Database.Statement<
+    [number],
+    { version: number; root: Buffer; leaves: number }
+  >
+  private readonly qLatest: Database.Statement<
+    [],
+    { version: number; root: Buffer; leaves: number }
+  >
+  private readonly qInsNode: Database.Statement<[Buffer, number, Buffer]>
+  private readonly qInsStale: Database.Statement<[number, Buffer, number]>
+  private readonly qInsRoot: Database.Statement<[number, Buffer, number]>
+  private readonly qPruned: Database.Statement<[], { value: number }>
+  private readonly qSetPruned: Database.Statement<[number]>
+  private readonly qStaleBelow: Database.Statement<[number], { path: Buffer; version: number }>
+  private readonly qDelNode: Database.Statement<[Buffer, number]>
+  private readonly qDelStale: Database.Statement<[number]>
+  private readonly qDelRoots: Database.Statement<[number]>
+  private readonly qCount: Database.Statement<[], { n: number }>
+  private readonly writeTx: (w: VersionWrite) => void
+  private readonly pruneTx: (keepFrom: number) => number
+
+  constructor(db: Db) {
+    this.db = db
+    db.exec(SCHEMA)
+    this.qRead = db.prepare(
+      'SELECT version, node FROM smt_node WHERE path = ? AND version <= ? ORDER BY version DESC LIMIT 1',
+    )
+    this.qRoot = db.prepare(
+      'SELECT version, root, leaves FROM smt_root WHERE version <= ? ORDER BY version DESC LIMIT 1',
+    )
+    this.qLatest = db.prepare(
+      'SELECT version, root, leaves FROM smt_root ORDER BY version DESC LIMIT 1',
+    )
+    this.qInsNode = db.prepare('INSERT INTO smt_node (path, version, node) VALUES (?, ?, ?)')
+    this.qInsStale = db.prepare('INSERT INTO smt_stale (since, path, version) VALUES (?, ?, ?)')
+    this.qInsRoot = db.prepare('INSERT INTO smt_root (version, root, leaves) VALUES (?, ?, ?)')
+    this.qPruned = db.prepare("SELECT value FROM smt_meta WHERE name = 'pruned_below'")
+    this.qSetPruned = db.prepare(
+      "INSERT INTO smt_meta (name, value) VALUES ('pruned_below', ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
+    )
+    this.qStaleBelow = db.prepare('SELECT path, version FROM smt_stale WHERE since <= ?')
+    this.qDelNode = db.prepare('DELETE FROM smt_node WHERE path = ? AND version = ?')
+    this.qDelStale = db.prepare('DELETE FROM smt_stale WHERE since <= ?')
+    this.qDelRoots = db.prepare('DELETE FROM smt_root WHERE version < ?')
+    this.qCount = db.prepare('SELECT count(*) AS n FROM smt_node')
+    this.writeTx = db.transaction((w: VersionWrite) => this.writeRows(w))
+    this.pruneTx = db.transaction((keepFrom: number) => this.pruneRows(keepFrom))
+  }
+
+  readNode(path: Uint8Array, version: number): StoredNode | undefined {
+    const r = this.qRead.get(view(path), version)
+    return r ? { version: r.version, node: r.node } : undefined
+  }
+
+  rootAtOrBelow(version: number): StoredRoot | undefined {
+    const r = this.qRoot.get(version)
+    return r ? { version: r.version, root: r.root, leafCount: r.leaves } : undefined
+  }
+
+  latestRoot(): StoredRoot | undefined {
+    const r = this.qLatest.get()
+    return r ? { version: r.version, root: r.root, leafCount: r.leaves } : undefined
+  }
+
+  prunedBelow(): number {
+    return this.qPruned.get()?.value ?? 0
+  }
+
+  writeVersion(w: VersionWrite): void {
+    if (this.db.inTransaction) this.writeRows(w)
+    else this.writeTx(w)
+  }
+
+  private writeRows(w: VersionWrite): void {
+    const v = w.version
+    for (let i = 0; i < w.rowCount; i++)
+      this.qInsNode.run(view(w.rowPath(i)), v, view(w.rowNode(i)))
+    for (let i = 0; i < w.staleCount; i++)
+      this.qInsStale.run(v, view(w.stalePath(i)), w.staleVersion(i))
+    this.qInsRoot.run(v, view(w.root), w.leafCount)
+  }
+
+  prune(keepFrom: number): { nodesDeleted: number } {
+    const n = this.db.inTransaction ? this.pruneRows(keepFrom) : this.pruneTx(keepFrom)
+    return { nodesDeleted: n }
+  }
+
+  private pruneRows(keepFrom: number): number {
+    let n = 0
+    for (const r of this.qStaleBelow.all(keepFrom))
+      n += this.qDelNode.run(r.path, r.version).changes
+    this.qDelStale.run(keepFrom)
+    const keep = this.rootAtOrBelow(keepFrom)
+    if (keep) this.qDelRoots.run(keep.version)
+    this.qSetPruned.run(keepFrom)
+    return n
+  }
+
+  nodeCount(): number {
+    return this.qCount.get()?.n ?? 0
+  }
+}
