@@ -1,9 +1,10 @@
 import zlib from 'node:zlib'
+import { decodeTransaction, serializeSignedTx } from '@lanes/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ByteWriter } from './bytes.js'
 import { decodeBatch, decodeBatchHeader } from './decode.js'
-import { encodeBatch, encodeBatchBody } from './encode.js'
+import { encodeBatch, encodeBatchBody, encodeBatchColumns } from './encode.js'
 import {
   BatchDecodeError,
   BatchEncodeError,
@@ -131,11 +132,13 @@ describe('encodeBatch / decodeBatch', () => {
       body: encodeBatchBody(b),
       batch: b,
     }))
+    const seen = new Set<string>()
     const expectTyped = (f: () => unknown) => {
       try {
         f()
       } catch (err) {
         if (!(err instanceof BatchDecodeError)) throw err
+        seen.add(err.name)
       }
     }
     fc.assert(
@@ -164,5 +167,33 @@ describe('encodeBatch / decodeBatch', () => {
       ),
       { numRuns: 400 },
     )
+    // The mutations must reach past brotli into the column and tx checks.
+    expect(seen).toContain('MalformedBatchError')
+    expect(seen).toContain('InvalidBatchTxError')
+    expect(seen).toContain('UnsupportedBatchVersionError')
+  })
+
+  it('codes ABI calldata by words: decimal amounts and addresses lose their padding', () => {
+    const batch = sample()
+    const tx = batch.blocks.flatMap((b) => b.txs)[0]!
+    const amount = 1234n * 10n ** 18n
+    const data = Buffer.from(
+      `a9059cbb${'00'.repeat(12)}${'ab'.repeat(20)}${amount.toString(16).padStart(64, '0')}`,
+      'hex',
+    )
+    const fields = { ...tx, data: new Uint8Array(data) }
+    const erc20 = decodeTransaction(serializeSignedTx(fields), { chainId })
+    const one: Batch = {
+      header: { ...batch.header, lastBlock: batch.header.firstBlock },
+      blocks: [{ ...batch.blocks[0]!, txs: [erc20] }],
+    }
+    one.header.l1OriginLast = one.blocks[0]!.l1OriginNumber
+    one.header.depositCursorEnd = one.blocks[0]!.depositCursor
+    const cols = Object.fromEntries(encodeBatchColumns(one).map((c) => [c.name, c.bytes]))
+    expect(Array.from(cols['C14 data shapes']!)).toEqual([5]) // ABI, 2 words
+    expect(Array.from(cols['C18 word codes']!)).toEqual([12, 32 + 18])
+    expect(cols['C19 word bytes']!.length).toBe(20)
+    expect(Array.from(cols['C20 word mantissas']!)).toEqual([0xd2, 0x09]) // uvarint 1234
+    expect(decodeBatch(encodeBatch(one), { chainId })).toEqual(one)
   })
 })

@@ -1,7 +1,9 @@
 import type { AccessListItem, Address, BatchHeader, Hex, SignedTx } from '@lanes/core'
 import { toHex } from '@lanes/core'
 import { ByteReader, U64_MAX, U256_MAX } from './bytes.js'
+import { readCalldata } from './calldata.js'
 import { decompressBody } from './compress.js'
+import { readRefs } from './dict.js'
 import {
   BatchHeaderMismatchError,
   BatchTooLargeError,
@@ -70,25 +72,6 @@ export function decodeBatchHeader(payload: Uint8Array, opts: DecodeBatchOptions)
   return decodeHeader(payload, opts).header
 }
 
-/** A dictionary-coded column (spec §3.3): returns per-tx entry index and the new-entry count. */
-function readRefs(r: ByteReader, T: number, base: number, field: string): Int32Array {
-  const refs = new Int32Array(T)
-  let size = 0
-  for (let i = 0; i < T; i++) {
-    const ref = r.uint(field, size + base - 1)
-    if (ref === base - 1) refs[i] = size++
-    else if (ref < base - 1) refs[i] = -1 - ref
-    else refs[i] = ref - base
-  }
-  return refs
-}
-
-function countNew(refs: Int32Array): number {
-  let n = 0
-  for (let i = 0; i < refs.length; i++) if (refs[i]! >= n) n = refs[i]! + 1
-  return n
-}
-
 function decodeBody(body: Uint8Array, header: BatchHeader): BatchBlock[] {
   const r = new ByteReader(body, 'body')
   const n = Number(header.lastBlock - header.firstBlock) + 1
@@ -150,28 +133,28 @@ function decodeBody(body: Uint8Array, header: BatchHeader): BatchBlock[] {
     if (nonce >= U64_MAX) throw new MalformedBatchError(`tx ${i}: nonce above 2^64 - 2`)
     nonces.push(nonce)
   }
-  const gasRefs = readRefs(r, T, 1, 'gas-limit ref')
+  const { refs: gasRefs, size: gasRefsSize } = readRefs(r, T, 1, 'gas-limit ref')
   const gasDict: bigint[] = []
   const gasSeen = new Set<bigint>()
-  for (let k = countNew(gasRefs); k > 0; k--) {
+  for (let k = gasRefsSize; k > 0; k--) {
     const g = r.uvarint('gas limit')
     if (gasSeen.has(g)) throw new MalformedBatchError('gas-limit dictionary repeats a value')
     gasSeen.add(g)
     gasDict.push(g)
   }
-  const toRefs = readRefs(r, T, 2, 'to ref')
+  const { refs: toRefs, size: toRefsSize } = readRefs(r, T, 2, 'to ref')
   const toDict: Address[] = []
   const toSeen = new Set<string>()
-  for (let k = countNew(toRefs); k > 0; k--) {
+  for (let k = toRefsSize; k > 0; k--) {
     const a = toHex(r.bytes(20, 'to address')) as Address
     if (toSeen.has(a)) throw new MalformedBatchError('address dictionary repeats a value')
     toSeen.add(a)
     toDict.push(a)
   }
-  const feeRefs = readRefs(r, T, 1, 'fee ref')
+  const { refs: feeRefs, size: feeRefsSize } = readRefs(r, T, 1, 'fee ref')
   const feeDict: Array<readonly [bigint, bigint]> = []
   const feeSeen = new Set<string>()
-  for (let k = countNew(feeRefs); k > 0; k--) {
+  for (let k = feeRefsSize; k > 0; k--) {
     const maxFee = r.uvarint('maxFeePerGas', U256_MAX)
     const tip = r.uvarint('maxPriorityFeePerGas', U256_MAX)
     const key = `${maxFee}:${tip}`
@@ -191,14 +174,7 @@ function decodeBody(body: Uint8Array, header: BatchHeader): BatchBlock[] {
     if (v > U256_MAX) throw new MalformedBatchError(`tx ${i}: value above 2^256 - 1`)
     values.push(v)
   }
-  const dataLengths: number[] = []
-  let dataTotal = 0
-  for (let i = 0; i < T; i++) {
-    const len = r.uint('data length', r.remaining - dataTotal)
-    dataTotal += len
-    dataLengths.push(len)
-  }
-  const dataAll = r.bytes(dataTotal, 'data')
+  const calldata = readCalldata(r, T)
   const accessLists: AccessListItem[][] = []
   for (let i = 0; i < T; i++) {
     if (types[i] === 0) {
@@ -220,7 +196,6 @@ function decodeBody(body: Uint8Array, header: BatchHeader): BatchBlock[] {
 
   const blocks: BatchBlock[] = []
   let i = 0
-  let dataOffset = 0
   for (let b = 0; b < n; b++) {
     const txs: SignedTx[] = []
     for (let k = 0; k < counts[b]!; k++, i++) {
@@ -229,8 +204,7 @@ function decodeBody(body: Uint8Array, header: BatchHeader): BatchBlock[] {
       if (type !== 2 && maxFee !== tip)
         throw new MalformedBatchError(`tx ${i}: type ${type} references a fee pair with a tip`)
       const toRef = toRefs[i]!
-      const data = dataAll.slice(dataOffset, dataOffset + dataLengths[i]!)
-      dataOffset += data.length
+      const data = calldata[i]!
       txs.push(
         rebuildTx(
           {

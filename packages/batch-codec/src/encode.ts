@@ -6,7 +6,9 @@ import {
   serializeSignedTx,
 } from '@lanes/core'
 import { ByteWriter, U64_MAX, U256_MAX, uvarintLength } from './bytes.js'
+import { CalldataEncoder } from './calldata.js'
 import { chooseBrotliQuality, compressBody } from './compress.js'
+import { DictColumn } from './dict.js'
 import { BatchEncodeError } from './errors.js'
 import { BATCH_VERSION, type Batch, type BatchBlock, type EncodeBatchOptions } from './types.js'
 import { splitDecimal } from './value.js'
@@ -61,26 +63,7 @@ function checkHeader(header: BatchHeader, blocks: BatchBlock[]): void {
   check(prev!.depositCursor === header.depositCursorEnd, 'last block deposit cursor ≠ end')
 }
 
-/** Dictionary-coded column (spec §3.3): refs column plus a column of first-seen values. */
-class DictColumn<K> {
-  readonly refs = new ByteWriter()
-  private readonly index = new Map<K, number>()
-  constructor(private readonly base: number) {}
-
-  /** Returns true when `key` is new (the caller then writes its value to the values column). */
-  add(key: K): boolean {
-    const at = this.index.get(key)
-    if (at !== undefined) {
-      this.refs.uvarint(at + this.base)
-      return false
-    }
-    this.index.set(key, this.index.size)
-    this.refs.uvarint(this.base - 1)
-    return true
-  }
-}
-
-function encodeTxColumns(body: ByteWriter, txs: SignedTx[], chainId: bigint): void {
+function encodeTxColumns(columns: BatchColumn[], txs: SignedTx[], chainId: bigint): void {
   const T = txs.length
   const types = new Uint8Array(T)
   const parity = new Uint8Array((T + 7) >> 3)
@@ -95,8 +78,7 @@ function encodeTxColumns(body: ByteWriter, txs: SignedTx[], chainId: bigint): vo
   const feeValues = new ByteWriter()
   const exponents = new Uint8Array(T)
   const mantissas = new ByteWriter()
-  const dataLengths = new ByteWriter()
-  const data = new ByteWriter()
+  const calldata = new CalldataEncoder()
   const accessLists = new ByteWriter()
   const lastIndexOfNonce = new Map<bigint, number>()
 
@@ -151,8 +133,7 @@ function encodeTxColumns(body: ByteWriter, txs: SignedTx[], chainId: bigint): vo
     const { mantissa, exponent } = splitDecimal(tx.value)
     exponents[i] = exponent
     mantissas.uvarint(mantissa)
-    dataLengths.uvarint(tx.data.length)
-    data.bytes(tx.data)
+    calldata.add(tx.data)
     if (tx.type !== 0) {
       accessLists.uvarint(tx.accessList.length)
       for (const item of tx.accessList) {
@@ -162,45 +143,65 @@ function encodeTxColumns(body: ByteWriter, txs: SignedTx[], chainId: bigint): vo
       }
     }
   }
-  body.bytes(types)
-  body.bytes(parity)
-  body.bytes(sigR.finish())
-  body.bytes(sigS.finish())
-  body.bytes(nonces.finish())
-  body.bytes(gasRefs.refs.finish())
-  body.bytes(gasValues.finish())
-  body.bytes(toRefs.refs.finish())
-  body.bytes(toValues.finish())
-  body.bytes(feeRefs.refs.finish())
-  body.bytes(feeValues.finish())
-  body.bytes(exponents)
-  body.bytes(mantissas.finish())
-  body.bytes(dataLengths.finish())
-  body.bytes(data.finish())
-  body.bytes(accessLists.finish())
+  columns.push(
+    { name: 'C1 types', bytes: types },
+    { name: 'C2 y-parity', bytes: parity },
+    { name: 'C3 r', bytes: sigR.finish() },
+    { name: 'C4 s', bytes: sigS.finish() },
+    { name: 'C5 nonces', bytes: nonces.finish() },
+    { name: 'C6 gas-limit refs', bytes: gasRefs.refs.finish() },
+    { name: 'C7 gas-limit values', bytes: gasValues.finish() },
+    { name: 'C8 to refs', bytes: toRefs.refs.finish() },
+    { name: 'C9 to addresses', bytes: toValues.finish() },
+    { name: 'C10 fee refs', bytes: feeRefs.refs.finish() },
+    { name: 'C11 fee entries', bytes: feeValues.finish() },
+    { name: 'C12 value exponents', bytes: exponents },
+    { name: 'C13 value mantissas', bytes: mantissas.finish() },
+    ...calldata.columns(),
+    { name: 'C21 access lists', bytes: accessLists.finish() },
+  )
 }
 
-/** The uncompressed body (spec §3). Exposed for benchmarks and tests. */
-export function encodeBatchBody(batch: Batch): Uint8Array {
+export type BatchColumn = { name: string; bytes: Uint8Array }
+
+/** The body's columns in order (spec §3), named: for size analysis in benchmarks. */
+export function encodeBatchColumns(batch: Batch): BatchColumn[] {
   const { header, blocks } = batch
   checkHeader(header, blocks)
-  const body = new ByteWriter(64 * 1024)
-  body.uvarint(blocks[0]!.timestamp)
+  const b1 = new ByteWriter()
+  b1.uvarint(blocks[0]!.timestamp)
   for (let i = 1; i < blocks.length; i++)
-    body.uvarint(blocks[i]!.timestamp - blocks[i - 1]!.timestamp)
+    b1.uvarint(blocks[i]!.timestamp - blocks[i - 1]!.timestamp)
+  const b2 = new ByteWriter()
   for (let i = 1; i < blocks.length; i++)
-    body.uvarint(blocks[i]!.l1OriginNumber - blocks[i - 1]!.l1OriginNumber)
+    b2.uvarint(blocks[i]!.l1OriginNumber - blocks[i - 1]!.l1OriginNumber)
+  const b3 = new ByteWriter()
   let cursor = header.depositCursorStart
   for (const b of blocks) {
-    body.uvarint(b.depositCursor - cursor)
+    b3.uvarint(b.depositCursor - cursor)
     cursor = b.depositCursor
   }
-  for (const b of blocks) body.uvarint(b.txs.length)
+  const b4 = new ByteWriter()
+  for (const b of blocks) b4.uvarint(b.txs.length)
+  const columns: BatchColumn[] = [
+    { name: 'B1 timestamps', bytes: b1.finish() },
+    { name: 'B2 L1 origins', bytes: b2.finish() },
+    { name: 'B3 deposit cursors', bytes: b3.finish() },
+    { name: 'B4 tx counts', bytes: b4.finish() },
+  ]
   encodeTxColumns(
-    body,
+    columns,
     blocks.flatMap((b) => b.txs),
     header.chainId,
   )
+  return columns
+}
+
+/** The uncompressed body (spec §3). */
+export function encodeBatchBody(batch: Batch): Uint8Array {
+  const columns = encodeBatchColumns(batch)
+  const body = new ByteWriter(columns.reduce((n, c) => n + c.bytes.length, 0) + 1)
+  for (const c of columns) body.bytes(c.bytes)
   return body.finish()
 }
 

@@ -1,6 +1,6 @@
 export * from './blob.js'
 export { chooseBrotliQuality, DEFAULT_TIME_BUDGET_MS } from './compress.js'
 export { decodeBatch, decodeBatchHeader } from './decode.js'
-export { encodeBatch, encodeBatchBody } from './encode.js'
+export { type BatchColumn, encodeBatch, encodeBatchBody, encodeBatchColumns } from './encode.js'
 export * from './errors.js'
 export * from './types.js'

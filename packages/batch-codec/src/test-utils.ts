@@ -46,6 +46,36 @@ const arbAccessList: fc.Arbitrary<AccessListItem[]> = fc.array(
   { maxLength: 2 },
 )
 
+function word(v: bigint): Uint8Array {
+  return Uint8Array.from(Buffer.from(v.toString(16).padStart(64, '0'), 'hex'))
+}
+
+/** Calldata shaped like an ABI call (selector + words: zero, small, address-like, decimal, random). */
+const arbAbiData: fc.Arbitrary<Uint8Array> = fc
+  .tuple(
+    fc.constantFrom(0xa9059cbb, 0x095ea7b3, 0),
+    fc.array(
+      fc.oneof(
+        fc.constant(0n),
+        fc.bigInt({ min: 1n, max: 255n }),
+        fc.bigInt({ min: 1n, max: (1n << 160n) - 1n }),
+        fc
+          .bigInt({ min: 1n, max: 10n ** 6n })
+          .chain((m) =>
+            fc.integer({ min: 0, max: 70 }).map((e) => (m * 10n ** BigInt(e)) % (1n << 256n)),
+          ),
+        fc.bigInt({ min: 0n, max: U256_MAX }),
+      ),
+      { maxLength: 5 },
+    ),
+  )
+  .map(([selector, words]) => {
+    const out = new Uint8Array(4 + 32 * words.length)
+    new DataView(out.buffer).setUint32(0, selector)
+    words.forEach((w, i) => out.set(word(w), 4 + 32 * i))
+    return out
+  })
+
 /** A valid signed transaction (random but in-range signature values; recovery is not needed). */
 export function arbSignedTx(chainId: bigint, toPool: Address[]): fc.Arbitrary<SignedTx> {
   return fc
@@ -54,7 +84,7 @@ export function arbSignedTx(chainId: bigint, toPool: Address[]): fc.Arbitrary<Si
       nonce: fc.oneof(fc.bigInt({ min: 0n, max: 20n }), fc.bigInt({ min: 0n, max: U64_MAX - 1n })),
       to: fc.oneof(fc.constant(null), fc.constantFrom(...toPool), arbAddress),
       value: arbValue,
-      data: fc.uint8Array({ maxLength: 80 }),
+      data: fc.oneof(fc.uint8Array({ maxLength: 80 }), arbAbiData),
       fee: arbFee,
       tip: arbFee,
       gasExtra: fc.oneof(fc.constantFrom(0n, 100_000n), fc.bigInt({ min: 0n, max: 1n << 40n })),
