@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
@@ -68,5 +70,42 @@ describe('sender recovery', () => {
     const good = recoverSender(decodeTransaction(serializeSignedTx(f), { chainId: 1n }))
     expect(good).toBe(privateKeyToAccount(toHex(key)).address.toLowerCase())
     expect(recoverSender(tx)).not.toBe(good)
+  })
+
+  it('falls back to noble with one warning when the native module cannot load', () => {
+    const sigs = fc.sample(fc.tuple(unsignedTxArb(), privateKeyArb), { numRuns: 5, seed: 7 })
+    const txs = sigs.map(([f, key]) =>
+      decodeTransaction(serializeSignedTx(signFields(f, fromHex(key))), { chainId: f.chainId }),
+    )
+    const arg = JSON.stringify(
+      txs.map((t) => ({
+        h: toHex(t.signingHash).slice(2),
+        r: `${t.r}`,
+        s: `${t.s}`,
+        v: t.yParity,
+      })),
+    )
+    const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--require',
+        fixture('block-native-secp256k1.cjs'),
+        '--import',
+        'tsx',
+        fixture('recover-fallback.ts'),
+        arg,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    )
+    expect(child.status, child.stderr).toBe(0)
+    const out = JSON.parse(child.stdout) as { backend: string; senders: string[] }
+    expect(out.backend).toBe('noble')
+    expect(out.senders).toEqual(txs.map((t) => recoverSender(t)))
+    const warnings = child.stderr
+      .split('\n')
+      .filter((l) => l.includes('native secp256k1 unavailable'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('@noble/curves')
   })
 })

@@ -3,7 +3,11 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { bytesToBigint } from './hex.js'
 import { keccak256 } from './keccak.js'
 import { type RecoveryItem, recoverAddress } from './recover.js'
-import { SenderRecoveryPool, SenderRecoveryPoolClosedError } from './recovery-pool.js'
+import {
+  SenderRecoveryPool,
+  SenderRecoveryPoolClosedError,
+  SenderRecoveryWorkerError,
+} from './recovery-pool.js'
 import { InvalidSenderError } from './tx-errors.js'
 
 function items(n: number, seed: number): RecoveryItem[] {
@@ -74,5 +78,44 @@ describe('SenderRecoveryPool', () => {
     await p.close()
     expect(await pending).toBeInstanceOf(SenderRecoveryPoolClosedError)
     await expect(p.recover(items(1, 5))).rejects.toBeInstanceOf(SenderRecoveryPoolClosedError)
+  })
+
+  it('gives up on a chunk that kills its worker every time', async () => {
+    const p = new SenderRecoveryPool({
+      size: 1,
+      maxAttempts: 2,
+      workerUrl: new URL('./fixtures/crash-on-message-worker.mjs', import.meta.url),
+    })
+    try {
+      const error = await p.recover(items(10, 6)).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(SenderRecoveryWorkerError)
+      expect((error as Error).message).toContain('died 2 times on the same chunk')
+    } finally {
+      await p.close()
+    }
+  })
+
+  it('stops respawning workers that cannot start and rejects with the cause', async () => {
+    const p = new SenderRecoveryPool({
+      size: 2,
+      maxAttempts: 2,
+      workerUrl: new URL('./fixtures/broken-worker.mjs', import.meta.url),
+    })
+    try {
+      const first = await p.recover(items(10, 7)).catch((e: unknown) => e)
+      expect(first).toBeInstanceOf(SenderRecoveryWorkerError)
+      expect(String((first as Error).cause)).toContain('cannot start')
+      // every call fails instead of hanging, and soon the pool stops respawning for good
+      let last: unknown
+      for (let i = 0; i < 10; i++) {
+        last = await p.recover(items(1, 8)).catch((e: unknown) => e)
+        if ((last as Error).message.includes('without progress')) break
+      }
+      expect(last).toBeInstanceOf(SenderRecoveryWorkerError)
+      expect((last as Error).message).toContain('without progress')
+      await expect(p.recover(items(1, 9))).rejects.toBe(last)
+    } finally {
+      await p.close()
+    }
   })
 })

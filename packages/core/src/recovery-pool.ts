@@ -21,6 +21,8 @@ export type SenderRecoveryPoolOptions = {
   maxChunk?: number
   /** times one chunk may be retried after its worker died, default 3 */
   maxAttempts?: number
+  /** worker entry point; only tests replace it */
+  workerUrl?: URL
 }
 
 type Batch = {
@@ -60,13 +62,18 @@ export class SenderRecoveryPool {
   readonly #maxAttempts: number
   readonly #slots: Slot[] = []
   readonly #queue: Chunk[] = []
+  readonly #workerUrl: URL
   #nextId = 1
   #closed = false
+  /** set when workers keep dying without finishing anything: the pool stops respawning */
+  #broken: SenderRecoveryWorkerError | undefined
+  #deathsWithoutProgress = 0
 
   constructor(options: SenderRecoveryPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? os.cpus().length)
     this.#maxChunk = options.maxChunk ?? 512
     this.#maxAttempts = options.maxAttempts ?? 3
+    this.#workerUrl = options.workerUrl ?? WORKER_URL
     // Warn about a missing native module once, here, rather than in every worker.
     recoveryBackend()
     for (let i = 0; i < this.size; i++) this.#slots.push(this.#spawn())
@@ -88,6 +95,7 @@ export class SenderRecoveryPool {
   /** Senders in input order, null where the signature is invalid. */
   recoverEach(items: readonly RecoveryItem[]): Promise<Array<Address | null>> {
     if (this.#closed) return Promise.reject(new SenderRecoveryPoolClosedError())
+    if (this.#broken) return Promise.reject(this.#broken)
     if (items.length === 0) return Promise.resolve([])
     return new Promise((resolve, reject) => {
       const batch: Batch = {
@@ -118,7 +126,7 @@ export class SenderRecoveryPool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(WORKER_URL)
+    const worker = new Worker(this.#workerUrl)
     const slot: Slot = { worker, chunk: null, id: 0, exited: false }
     worker.unref()
     let lastError: unknown
@@ -151,6 +159,7 @@ export class SenderRecoveryPool {
     if (!chunk || res.id !== slot.id) return
     slot.chunk = null
     slot.worker.unref()
+    this.#deathsWithoutProgress = 0
     const { batch } = chunk
     if (!batch.settled) {
       const out = new Uint8Array(res.buf)
@@ -170,11 +179,17 @@ export class SenderRecoveryPool {
 
   #onExit(slot: Slot, cause: unknown): void {
     slot.exited = true
-    if (this.#closed) return
-    const index = this.#slots.indexOf(slot)
-    if (index >= 0) this.#slots[index] = this.#spawn()
+    if (this.#closed || this.#broken) return
     const chunk = slot.chunk
     slot.chunk = null
+    // Workers that cannot even start (or crash on everything) would respawn forever.
+    if (++this.#deathsWithoutProgress > this.size * this.#maxAttempts) {
+      if (chunk) this.#queue.unshift(chunk)
+      this.#breakPool(cause)
+      return
+    }
+    const index = this.#slots.indexOf(slot)
+    if (index >= 0) this.#slots[index] = this.#spawn()
     if (chunk && !chunk.batch.settled) {
       chunk.attempts++
       if (chunk.attempts >= this.#maxAttempts)
@@ -188,6 +203,20 @@ export class SenderRecoveryPool {
       else this.#queue.unshift(chunk)
     }
     this.#dispatch()
+  }
+
+  #breakPool(cause: unknown): void {
+    const error = new SenderRecoveryWorkerError(
+      `sender recovery workers died ${this.#deathsWithoutProgress} times without progress`,
+      { cause },
+    )
+    this.#broken = error
+    for (const c of this.#queue.splice(0)) this.#fail(c.batch, error)
+    for (const s of this.#slots) {
+      if (s.chunk) this.#fail(s.chunk.batch, error)
+      s.chunk = null
+      if (!s.exited) void s.worker.terminate()
+    }
   }
 
   #fail(batch: Batch, error: unknown): void {
