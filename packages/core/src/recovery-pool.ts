@@ -7,9 +7,9 @@ import { type RecoveryItem, recoveryBackend, writeUint256 } from './recover.js'
 import { InvalidSenderError } from './tx-errors.js'
 
 /** Packed input per item: signingHash(32) ‖ r(32) ‖ s(32) ‖ yParity(1). */
-export const ITEM_BYTES = 97
+export const RECOVERY_ITEM_BYTES = 97
 /** Packed output per item: ok(1) ‖ address(20). */
-export const OUT_BYTES = 21
+export const RECOVERY_OUT_BYTES = 21
 
 export type RecoverRequest = { id: number; n: number; buf: ArrayBuffer }
 export type RecoverResponse = { id: number; buf: ArrayBuffer }
@@ -164,9 +164,9 @@ export class SenderRecoveryPool {
     if (!batch.settled) {
       const out = new Uint8Array(res.buf)
       for (let i = 0; i < chunk.end - chunk.start; i++) {
-        const at = i * OUT_BYTES
+        const at = i * RECOVERY_OUT_BYTES
         batch.out[chunk.start + i] =
-          out[at] === 1 ? (toHex(out.subarray(at + 1, at + OUT_BYTES)) as Address) : null
+          out[at] === 1 ? (toHex(out.subarray(at + 1, at + RECOVERY_OUT_BYTES)) as Address) : null
       }
       batch.remaining -= chunk.end - chunk.start
       if (batch.remaining === 0) {
@@ -229,12 +229,12 @@ export class SenderRecoveryPool {
 const TWO_256 = 2n ** 256n
 
 function pack(items: readonly RecoveryItem[], start: number, end: number): ArrayBuffer {
-  const buf = new ArrayBuffer((end - start) * ITEM_BYTES)
+  const buf = new ArrayBuffer((end - start) * RECOVERY_ITEM_BYTES)
   const bytes = new Uint8Array(buf)
   const view = new DataView(buf)
   for (let i = start; i < end; i++) {
     const item = items[i]!
-    const at = (i - start) * ITEM_BYTES
+    const at = (i - start) * RECOVERY_ITEM_BYTES
     // Malformed items get zeroed fields: the worker reports them invalid, never throws.
     const r = item.r
     const s = item.s
