@@ -19,7 +19,7 @@ export function rebuildTx(fields: SignedTxFields, index: number): SignedTx {
     throw new InvalidBatchTxError(index, 'cannot serialize', { cause: err })
   }
   try {
-    return decodeTransaction(raw, { chainId: fields.chainId, maxSize: Number.MAX_SAFE_INTEGER })
+    return decodeTransaction(raw, { chainId: fields.chainId })
   } catch (err) {
     const reason =
       err instanceof Error && 'shortMessage' in err ? String(err.shortMessage) : 'invalid'
