@@ -125,11 +125,16 @@ contract Rollup is IRollup {
 
     // ------------------------------------------------------------------ batches
 
-    function commitBatch(BatchCommitment calldata c, bytes calldata data) external {
+    modifier onlySequencer() {
+        if (msg.sender != sequencer) revert NotSequencer();
+        _;
+    }
+
+    function commitBatch(BatchCommitment calldata c, bytes calldata data) external onlySequencer {
         _commit(c, keccak256(data), DA_CALLDATA, new bytes32[](0));
     }
 
-    function commitBatchBlobs(BatchCommitment calldata c, uint256 blobCount) external {
+    function commitBatchBlobs(BatchCommitment calldata c, uint256 blobCount) external onlySequencer {
         if (blobCount == 0) revert NoBlobs();
         bytes32[] memory hashes = new bytes32[](blobCount);
         for (uint256 i = 0; i < blobCount; i++) {
@@ -146,7 +151,6 @@ contract Rollup is IRollup {
         uint8 daMode,
         bytes32[] memory blobHashes
     ) internal {
-        if (msg.sender != sequencer) revert NotSequencer();
         uint64 index = _nextBatchIndex;
         if (c.batchIndex != index) revert BadBatchIndex(index, c.batchIndex);
         if (index - _nextFinalizedIndex >= MAX_UNFINALIZED_BATCHES) {

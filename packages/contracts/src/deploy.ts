@@ -30,23 +30,26 @@ export class RollupDeployError extends LanesError {
 
 /** Deploys Rollup and waits for its receipt. */
 export async function deployRollup(p: DeployRollupParameters): Promise<DeployRollupReturnType> {
-  const hash = await p.walletClient.deployContract({
-    abi: rollupAbi,
-    bytecode: rollupBytecode,
-    account: p.walletClient.account,
-    chain: p.walletClient.chain ?? null,
-    // the constructor pre-warms 256 slots; estimates vary with the node, so be explicit
-    gas: 8_000_000n,
-    args: [
-      p.owner ?? p.walletClient.account.address,
-      p.sequencer,
-      p.prover,
-      p.genesisStateRoot,
-      BigInt(p.l2ChainId),
-      BigInt(p.finalizationDelay),
-      BigInt(p.inclusionWindow),
-    ],
-  })
+  let hash: Hex
+  try {
+    hash = await p.walletClient.deployContract({
+      abi: rollupAbi,
+      bytecode: rollupBytecode,
+      account: p.walletClient.account,
+      chain: p.walletClient.chain ?? null,
+      args: [
+        p.owner ?? p.walletClient.account.address,
+        p.sequencer,
+        p.prover,
+        p.genesisStateRoot,
+        BigInt(p.l2ChainId),
+        BigInt(p.finalizationDelay),
+        BigInt(p.inclusionWindow),
+      ],
+    })
+  } catch (e) {
+    throw new RollupDeployError('Rollup deployment was rejected', { cause: e })
+  }
   const receipt = await p.publicClient.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success' || !receipt.contractAddress)
     throw new RollupDeployError(`Rollup deployment failed in tx ${hash}`)
