@@ -72,7 +72,7 @@ const arbAbiData: fc.Arbitrary<Uint8Array> = fc
   .map(([selector, words]) => {
     const out = new Uint8Array(4 + 32 * words.length)
     new DataView(out.buffer).setUint32(0, selector)
-    words.forEach((w, i) => out.set(word(w), 4 + 32 * i))
+    for (const [i, w] of words.entries()) out.set(word(w), 4 + 32 * i)
     return out
   })
 
