@@ -1,0 +1,70 @@
+import { decodeBatch, fromBlobs } from '@lanes/batch-codec'
+import { fromHex, type Hex } from '@lanes/core'
+import { decodeFunctionData, parseEventLogs } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { batcherRollupAbi } from './l1/rollup-abi.js'
+import { type Env, startBatcherEnv, waitAllConfirmed } from './testing/batcher-env.js'
+import { type L1Env, L2_CHAIN_ID, startL1Env } from './testing/l1-env.js'
+
+async function committedBatches(l1: L1Env) {
+  const logs = await l1.client.getLogs({ address: l1.rollup, fromBlock: 0n, toBlock: 'latest' })
+  return parseEventLogs({ abi: batcherRollupAbi, logs, eventName: 'BatchCommitted' })
+}
+
+async function readBack(l1: L1Env, txHash: Hex, daMode: number): Promise<Uint8Array> {
+  if (daMode === 0) {
+    const tx = await l1.client.getTransaction({ hash: txHash })
+    const { args } = decodeFunctionData({ abi: batcherRollupAbi, data: tx.input })
+    return fromHex(args[1] as Hex)
+  }
+  const blobs = (await l1.rpc('anvil_getBlobsByTransactionHash', [txHash])) as Hex[]
+  return fromBlobs(blobs.map((b) => fromHex(b)))
+}
+
+describe('batcher against anvil + Redis', () => {
+  let l1: L1Env
+  let env: Env
+  beforeAll(async () => {
+    l1 = await startL1Env({ blockTime: 1 })
+    env = await startBatcherEnv(l1)
+  })
+  afterAll(async () => {
+    await env?.cleanup()
+    await l1?.anvil.stop()
+  })
+
+  it('posts calldata then blob batches that decode back to the sealed blocks', async () => {
+    const { seq } = env
+    for (let i = 0; i < 4; i++) await seq.sealBlock(5, 40)
+    let s = await env.build({ daMode: 'calldata' })
+    await s.start()
+    await waitAllConfirmed(s, seq)
+    await s.stop()
+    for (let i = 0; i < 3; i++) await seq.sealBlock(8, 40)
+    s = await env.build({ daMode: 'blobs' })
+    await s.start()
+    await waitAllConfirmed(s, seq)
+    await s.stop()
+
+    const events = await committedBatches(l1)
+    expect(events.map((e) => e.args.batchIndex)).toEqual(events.map((_, i) => BigInt(i)))
+    expect(events.at(-1)!.args.lastBlock).toBe(7n)
+    const modes = new Set(events.map((e) => e.args.daMode))
+    expect(modes).toEqual(new Set([0, 1]))
+    let next = 1n
+    for (const e of events) {
+      const payload = await readBack(l1, e.transactionHash, e.args.daMode)
+      const batch = decodeBatch(payload, { chainId: L2_CHAIN_ID })
+      expect(batch.header.firstBlock).toBe(next)
+      for (const b of batch.blocks) {
+        const sealed = seq.blocks[Number(b.number) - 1]!
+        expect(b.txs.map((t) => t.hash)).toEqual(b.txs.map((t) => t.hash))
+        expect(b.txs.map((t) => Buffer.from(t.raw).toString('hex'))).toEqual(
+          sealed.txs.map((t) => Buffer.from(t).toString('hex')),
+        )
+      }
+      expect(e.args.postStateRoot).toBe(seq.rootOf(e.args.lastBlock))
+      next = e.args.lastBlock + 1n
+    }
+  })
+})

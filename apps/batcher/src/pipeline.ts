@@ -1,0 +1,471 @@
+import { fileURLToPath } from 'node:url'
+import { DelayedError, FlowProducer, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { BatchStart } from './batch.js'
+import { type BlockSource, rawBytesOf, type SealedBlock } from './block-source.js'
+import { type CompressJobResult, compressJobData } from './compress-job.js'
+import { type PlanParams, planNextBatch, updateCompressionRatio } from './decide/plan.js'
+import { shouldThrottle } from './decide/throttle.js'
+import { BatchSelfCheckError, CommitRevertedError, ReconcileError } from './errors.js'
+import type { L1Client, RollupHead } from './l1/client.js'
+import type { BatcherMetrics } from './metrics.js'
+import type { BatchStore } from './store.js'
+import type { TxManager } from './tx-manager.js'
+
+export type PipelineOptions = {
+  l2ChainId: bigint
+  prefix: string
+  maxPendingTxs: number
+  pollIntervalMs: number
+  plan: Omit<PlanParams, 'compressionRatio'>
+  throttle: { onAboveBytes: number; offBelowBytes: number; maxBlockBytes: number }
+  compressConcurrency: number
+  /** blocks fetched from the sequencer per request while planning */
+  fetchChunk?: number
+}
+
+export type PipelineDeps = {
+  connection: () => Redis
+  store: BatchStore
+  l1: L1Client
+  source: BlockSource
+  txm: TxManager
+  metrics: BatcherMetrics
+  log: Logger
+  now?: () => number
+}
+
+export const QUEUES = ['plan', 'compress', 'post', 'confirm'] as const
+const MARKER = 'batcher-epoch'
+const jobId = (i: bigint) => `batch-${i}`
+
+/** retries back off exponentially up to 30 s; L1 or the sequencer may be down for long */
+const RETRY = { attempts: 1_000_000, backoff: { type: 'capped' } }
+const backoffStrategy = (attemptsMade: number) =>
+  Math.min(30_000, 200 * 2 ** Math.min(attemptsMade, 10))
+
+/**
+ * plan → compress → post → confirm on BullMQ. Redis only holds work in
+ * flight: SQLite and L1 are the truth, and `supervise` rebuilds any job that
+ * is missing from them (start-up, a wiped Redis, a lost event).
+ */
+export class Pipeline {
+  readonly queues: Record<(typeof QUEUES)[number], Queue>
+  private readonly flow: FlowProducer
+  private workers: Worker[] = []
+  private timer: NodeJS.Timeout | undefined
+  private ticking = false
+  private stopped = false
+  private epoch = ''
+  private throttling = false
+  private ratio = 0.5
+  private l1Head: RollupHead | undefined
+  reconciled = false
+  lastTickError: unknown = undefined
+  private readonly now: () => number
+  private readonly conns: Redis[] = []
+
+  constructor(
+    private readonly o: PipelineOptions,
+    private readonly d: PipelineDeps,
+  ) {
+    this.now = d.now ?? Date.now
+    const connection = this.conn()
+    this.queues = Object.fromEntries(
+      QUEUES.map((q) => [
+        q,
+        new Queue(q, {
+          connection,
+          prefix: o.prefix,
+          defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, ...RETRY },
+        }),
+      ]),
+    ) as Pipeline['queues']
+    this.flow = new FlowProducer({ connection, prefix: o.prefix })
+    const r = d.store.getMeta('compression_ratio')
+    if (r) this.ratio = Number(r)
+  }
+
+  private conn(): Redis {
+    const c = this.d.connection()
+    this.conns.push(c)
+    return c
+  }
+
+  async start(): Promise<void> {
+    await this.reconcile()
+    const common = { prefix: this.o.prefix, settings: { backoffStrategy } }
+    const mk = (
+      name: string,
+      proc: (job: Job, token?: string) => Promise<unknown>,
+      concurrency = 1,
+    ) => {
+      const w = new Worker(name, proc, { ...common, connection: this.conn(), concurrency })
+      w.on('failed', (job, err) => {
+        if (
+          job &&
+          job.attemptsMade < (job.opts.attempts ?? 1) &&
+          !(err instanceof UnrecoverableError)
+        ) {
+          this.d.metrics.retries.inc({ queue: name })
+          this.d.log.warn(
+            { queue: name, job: job.id, attempt: job.attemptsMade, err: err.message },
+            'job failed, will retry',
+          )
+        } else
+          this.d.log.error({ queue: name, job: job?.id, err: err.message }, 'job failed for good')
+      })
+      w.on('error', (err) => this.d.log.warn({ queue: name, err: err.message }, 'worker error'))
+      this.workers.push(w)
+    }
+    mk('plan', (job) => this.planJob(job))
+    const compress = new Worker(
+      'compress',
+      fileURLToPath(new URL('./compress-processor.mjs', import.meta.url)),
+      {
+        ...common,
+        connection: this.conn(),
+        concurrency: this.o.compressConcurrency,
+        useWorkerThreads: false,
+      },
+    )
+    compress.on('failed', (job, err) =>
+      this.d.log.warn({ queue: 'compress', job: job?.id, err: err.message }, 'compress failed'),
+    )
+    compress.on('error', (err) =>
+      this.d.log.warn({ queue: 'compress', err: err.message }, 'worker error'),
+    )
+    this.workers.push(compress)
+    mk('post', (job, token) => this.postJob(job, token))
+    mk('confirm', (job, token) => this.confirmJob(job, token))
+    this.schedule(0)
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    while (this.ticking) await new Promise((r) => setTimeout(r, 20))
+    await Promise.all(this.workers.map((w) => w.close()))
+    await Promise.all(Object.values(this.queues).map((q) => q.close()))
+    await this.flow.close()
+    for (const c of this.conns) c.disconnect()
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return
+    this.timer = setTimeout(() => void this.tick(), ms)
+  }
+
+  private async tick(): Promise<void> {
+    this.ticking = true
+    let delay = this.o.pollIntervalMs
+    try {
+      await this.supervise()
+      this.lastTickError = undefined
+    } catch (e) {
+      this.lastTickError = e
+      const err = e as Error
+      this.d.log.warn({ err: err.message }, 'supervisor tick failed')
+      if (e instanceof ReconcileError)
+        this.d.log.fatal({ err: err.message }, 'L1 disagrees with our records: not posting')
+      delay = Math.min(10_000, delay * 4)
+    } finally {
+      this.ticking = false
+      this.schedule(delay)
+    }
+  }
+
+  /**
+   * Before anything is enqueued: read L1, check it agrees with SQLite, re-open
+   * batches L1 lost, and mark Redis with an epoch so a wipe is noticed.
+   */
+  async reconcile(): Promise<void> {
+    const head = await this.d.l1.rollupHead()
+    this.l1Head = head
+    const prev = this.d.store.get(head.nextBatchIndex - 1n)
+    if (prev && prev.postRoot.toLowerCase() !== head.lastStateRoot.toLowerCase())
+      throw new ReconcileError(
+        `L1 batch ${prev.batchIndex} has root ${head.lastStateRoot}, our record says ${prev.postRoot}`,
+      )
+    for (const b of this.d.store.all()) {
+      if (b.batchIndex >= head.nextBatchIndex && b.status === 'confirmed') {
+        this.d.log.warn(
+          { batch: String(b.batchIndex) },
+          'confirmed batch missing on L1: re-posting',
+        )
+        this.d.store.reopen(b.batchIndex)
+        this.d.metrics.reorgs.inc()
+      }
+    }
+    this.epoch = `${this.now()}-${Math.random().toString(36).slice(2)}`
+    await this.queues.plan.client.then((c) => c.set(this.redisKeySync(), this.epoch))
+    this.d.metrics.reconciles.inc()
+    this.reconciled = true
+    this.d.log.info(
+      {
+        nextBatchIndex: String(head.nextBatchIndex),
+        lastCommittedBlock: String(head.lastCommittedBlock),
+        open: this.d.store.open().length,
+      },
+      'reconciled with L1',
+    )
+  }
+
+  private redisKeySync(): string {
+    return `${this.o.prefix}:${MARKER}`
+  }
+
+  private async ensure(queue: Queue, id: string, name: string, data: unknown): Promise<void> {
+    if (await queue.getJob(id)) return
+    await queue.add(name, data, { jobId: id })
+  }
+
+  /** One pass of the control loop: every open batch has its job, and the next batch is being planned. */
+  async supervise(): Promise<void> {
+    const client = await this.queues.plan.client
+    if ((await client.get(this.redisKeySync())) !== this.epoch) {
+      this.d.log.warn('queue state in Redis is gone or foreign: reconciling from SQLite and L1')
+      await this.reconcile()
+    }
+    let head: RollupHead
+    try {
+      head = await this.d.l1.rollupHead()
+      this.d.metrics.l1Up.set(1)
+    } catch (e) {
+      this.d.metrics.l1Up.set(0)
+      throw e
+    }
+    this.l1Head = head
+    // a batch L1 lost after we counted it confirmed (reorg deeper than our confirmations)
+    for (const b of this.d.store.all().slice(-64))
+      if (b.status === 'confirmed' && b.batchIndex >= head.nextBatchIndex) {
+        this.d.log.warn(
+          { batch: String(b.batchIndex) },
+          'confirmed batch missing on L1: re-posting',
+        )
+        this.d.store.reopen(b.batchIndex)
+        this.d.metrics.reorgs.inc()
+      }
+    const open = this.d.store.open()
+    for (const b of open) {
+      if (b.status === 'planned')
+        await this.ensure(this.queues.post, jobId(b.batchIndex), 'post', {
+          batchIndex: String(b.batchIndex),
+        })
+      else
+        await this.ensure(this.queues.confirm, jobId(b.batchIndex), 'confirm', {
+          batchIndex: String(b.batchIndex),
+        })
+    }
+    const last = this.d.store.last()
+    const next =
+      last && last.batchIndex + 1n > head.nextBatchIndex
+        ? last.batchIndex + 1n
+        : head.nextBatchIndex
+    if (open.length < this.o.maxPendingTxs && !(await this.queues.post.getJob(jobId(next))))
+      await this.ensure(this.queues.plan, `plan-${next}`, 'plan', { batchIndex: String(next) })
+    await this.updateBacklog(last?.lastBlock ?? head.lastCommittedBlock, open)
+  }
+
+  private async updateBacklog(
+    lastBatched: bigint,
+    open: ReturnType<BatchStore['open']>,
+  ): Promise<void> {
+    const sealed = (await this.d.source.syncStatus()).sealedHead
+    const blocks = sealed > lastBatched ? Number(sealed - lastBatched) : 0
+    const recent = this.d.store.all().slice(-8)
+    let rb = 0
+    let nb = 0
+    for (const b of recent) {
+      rb += b.rawBytes
+      nb += Number(b.lastBlock - b.firstBlock + 1n)
+    }
+    const perBlock = nb ? (rb / nb) * this.ratio : 0
+    let bytes = Math.round(blocks * perBlock)
+    for (const b of open) if (b.status === 'planned') bytes += b.payload?.length ?? 0
+    this.d.metrics.backlogBlocks.set(blocks)
+    this.d.metrics.backlogBytes.set(bytes)
+    const want = shouldThrottle(this.throttling, { blocks, bytes }, this.o.throttle)
+    if (want !== this.throttling) {
+      this.d.log.info({ on: want, backlogBytes: bytes }, 'throttle signal to sequencer')
+      await this.d.source.setThrottle({ on: want, maxBlockBytes: this.o.throttle.maxBlockBytes })
+      this.throttling = want
+      this.d.metrics.throttling.set(want ? 1 : 0)
+    }
+  }
+
+  private async batchStart(index: bigint): Promise<BatchStart> {
+    const prev = this.d.store.get(index - 1n)
+    if (prev)
+      return {
+        batchIndex: index,
+        firstBlock: prev.lastBlock + 1n,
+        parentRoot: prev.postRoot,
+        depositCursor: prev.depositCursorEnd,
+      }
+    const head = await this.d.l1.rollupHead()
+    if (head.nextBatchIndex !== index)
+      throw new ReconcileError(
+        `cannot start batch ${index}: no record of batch ${index - 1n} and L1 expects ${head.nextBatchIndex}`,
+      )
+    return {
+      batchIndex: index,
+      firstBlock: head.lastCommittedBlock + 1n,
+      parentRoot: head.lastStateRoot,
+      depositCursor: head.lastDepositCursor,
+    }
+  }
+
+  private async delay(job: Job, token: string | undefined, ms: number): Promise<never> {
+    await job.moveToDelayed(this.now() + ms, token)
+    throw new DelayedError()
+  }
+
+  private async planJob(job: Job): Promise<string> {
+    const index = BigInt(job.data.batchIndex)
+    if (this.d.store.get(index) || (await this.queues.post.getJob(jobId(index)))) return 'exists'
+    const start = await this.batchStart(index)
+    const sealed = (await this.d.source.syncStatus()).sealedHead
+    const params: PlanParams = { ...this.o.plan, compressionRatio: this.ratio }
+    const chunk = BigInt(this.o.fetchChunk ?? 64)
+    const limit = start.firstBlock + BigInt(this.o.plan.maxBlocks) - 1n
+    const blocks: SealedBlock[] = []
+    let from = start.firstBlock
+    for (;;) {
+      const to = [sealed, limit, from + chunk - 1n].reduce((a, b) => (a < b ? a : b))
+      if (to >= from) blocks.push(...(await this.d.source.getBlockRange(from, to)))
+      const decision = planNextBatch(
+        blocks.map((b) => ({
+          number: b.header.number,
+          rawBytes: rawBytesOf(b),
+          sealedAtMs: Number(b.header.timestamp) * 1000,
+        })),
+        params,
+        this.now(),
+      )
+      if (decision.kind === 'batch') {
+        const chosen = blocks.slice(0, Number(decision.lastBlock - decision.firstBlock + 1n))
+        await this.flow.add({
+          name: 'post',
+          queueName: 'post',
+          data: { batchIndex: String(index) },
+          opts: { jobId: jobId(index), ...RETRY },
+          children: [
+            {
+              name: 'compress',
+              queueName: 'compress',
+              data: compressJobData(this.o.l2ChainId, start, chosen),
+              opts: {
+                jobId: jobId(index),
+                attempts: 3,
+                backoff: { type: 'exponential', delay: 500 },
+              },
+            },
+          ],
+        })
+        this.d.log.info(
+          {
+            batch: String(index),
+            first: String(decision.firstBlock),
+            last: String(decision.lastBlock),
+            reason: decision.reason,
+          },
+          'planned batch',
+        )
+        return decision.reason
+      }
+      from = to + 1n
+      if (decision.reason === 'no-blocks' || from > sealed || from > limit) return 'wait'
+    }
+  }
+
+  private async postJob(job: Job, token?: string): Promise<string> {
+    const index = BigInt(job.data.batchIndex)
+    let b = this.d.store.get(index)
+    if (!b) {
+      const values = Object.values(await job.getChildrenValues()) as CompressJobResult[]
+      const r = values[0]
+      if (!r) throw new UnrecoverableError(`batch ${index}: compress result missing`)
+      const start = await this.batchStart(index)
+      const compressedStart = start.firstBlock
+      const payload = Buffer.from(r.payload.slice(2), 'hex')
+      this.d.store.db.transaction(() => {
+        this.d.store.insertPlanned({
+          batchIndex: index,
+          firstBlock: compressedStart,
+          lastBlock: BigInt(r.lastBlock),
+          parentRoot: start.parentRoot,
+          postRoot: r.postRoot,
+          depositCursorStart: start.depositCursor,
+          depositCursorEnd: BigInt(r.depositCursorEnd),
+          l1OriginFirst: BigInt(r.l1OriginFirst),
+          l1OriginLast: BigInt(r.l1OriginLast),
+          txCount: r.txCount,
+          rawBytes: r.rawBytes,
+          firstSeenMs: this.now(),
+          createdAtMs: this.now(),
+        })
+        this.d.store.setPayload(index, payload)
+      })()
+      this.ratio = updateCompressionRatio(this.ratio, r.rawBytes, payload.length)
+      this.d.store.setMeta('compression_ratio', String(this.ratio))
+      b = this.d.store.get(index)!
+    }
+    if (b.status === 'failed') throw new UnrecoverableError(`batch ${index} failed: ${b.error}`)
+    if (b.status !== 'planned') {
+      await this.ensure(this.queues.confirm, jobId(index), 'confirm', { batchIndex: String(index) })
+      return 'already-sent'
+    }
+    // nonces follow batch order: the previous batch must have gone out first
+    const prev = this.d.store.get(index - 1n)
+    if (prev && prev.status === 'planned') return this.delay(job, token, this.o.pollIntervalMs)
+    const inFlight = this.d.store.open().filter((x) => x.status === 'sent').length
+    if (inFlight >= this.o.maxPendingTxs) return this.delay(job, token, this.o.pollIntervalMs)
+    const res = await this.d.txm.send(index)
+    if (res === 'capped') {
+      this.d.log.warn({ batch: String(index) }, 'L1 fees above the cap: waiting')
+      return this.delay(job, token, this.o.pollIntervalMs * 4)
+    }
+    await this.ensure(this.queues.confirm, jobId(index), 'confirm', { batchIndex: String(index) })
+    return res
+  }
+
+  private async confirmJob(job: Job, token?: string): Promise<string> {
+    const index = BigInt(job.data.batchIndex)
+    let r: Awaited<ReturnType<TxManager['check']>>
+    try {
+      r = await this.d.txm.check(index)
+    } catch (e) {
+      if (
+        e instanceof CommitRevertedError ||
+        e instanceof BatchSelfCheckError ||
+        e instanceof ReconcileError
+      )
+        throw new UnrecoverableError((e as Error).message)
+      throw e
+    }
+    if (r === 'confirmed') return r
+    if (r === 'failed') throw new UnrecoverableError(`batch ${index} failed`)
+    if (r === 'unsent') {
+      await this.ensure(this.queues.post, jobId(index), 'post', { batchIndex: String(index) })
+      return r
+    }
+    return this.delay(job, token, this.o.pollIntervalMs)
+  }
+
+  /** for /readyz and tests */
+  status(): {
+    reconciled: boolean
+    l1Head: RollupHead | undefined
+    throttling: boolean
+    ratio: number
+  } {
+    return {
+      reconciled: this.reconciled,
+      l1Head: this.l1Head,
+      throttling: this.throttling,
+      ratio: this.ratio,
+    }
+  }
+}
