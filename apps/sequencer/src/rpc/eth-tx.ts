@@ -1,0 +1,33 @@
+import { fromHex, type Hex } from '@lanes/core'
+import type { RpcContext } from './context.js'
+import { lower } from './convert.js'
+import { method } from './dispatcher.js'
+import { formatReceipt, formatTransaction } from './format.js'
+import { Bytes, Hash } from './schemas.js'
+
+export const ethTxMethods = {
+  /** resolves only once the tx is journaled on disk (the node's durability promise) */
+  eth_sendRawTransaction: method([Bytes], 1, ([raw], ctx: RpcContext) =>
+    ctx.node.submitRawTransaction(fromHex(raw!)),
+  ),
+  eth_getTransactionByHash: method([Hash], 1, ([h], ctx: RpcContext) => {
+    const record = ctx.node.getTransaction(lower(h! as Hex))
+    if (!record) return null
+    return formatTransaction(record.tx, record.location)
+  }),
+  /** null while the tx waits in the pool, like geth */
+  eth_getTransactionReceipt: method([Hash], 1, ([h], ctx: RpcContext) => {
+    const r = ctx.node.getReceipt(lower(h! as Hex))
+    if (!r) return null
+    return formatReceipt(
+      r.receipt,
+      r.tx,
+      {
+        hash: r.location.blockHash,
+        number: r.location.blockNumber,
+        baseFeePerGas: r.location.baseFee,
+      },
+      r.firstLogIndex,
+    )
+  }),
+}
