@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { encodeBatch, toBlobs } from '@lanes/batch-codec'
 import { deployRollup, rollupAbi } from '@lanes/contracts'
 import { type BatchHeader, decodeTransaction, type SignedTx } from '@lanes/core'
@@ -16,6 +18,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { anvilBlobSource, beaconBlobSource } from './blobs.js'
+import { runCli } from './cli.js'
 import { type FollowerEvent, RollupFollower } from './follower.js'
 import { loadKzg } from './kzg.js'
 import { type DeriveL1, viemDeriveL1 } from './l1.js'
@@ -50,12 +53,16 @@ describe('derive from a real anvil', () => {
   let startBlock: bigint
   let l1: DeriveL1
   const wallet = () =>
-    createWalletClient({ account: owner, chain: foundry, transport: http(anvil.url) })
+    createWalletClient({
+      account: owner,
+      chain: foundry,
+      transport: http(anvil.url, { timeout: 60_000 }),
+    })
   let queueHash: Hex = root(0)
 
   beforeAll(async () => {
     anvil = await startAnvil()
-    pub = createPublicClient({ chain: foundry, transport: http(anvil.url) })
+    pub = createPublicClient({ chain: foundry, transport: http(anvil.url, { timeout: 60_000 }) })
     const d = await deployRollup({
       walletClient: wallet(),
       publicClient: pub,
@@ -198,6 +205,61 @@ describe('derive from a real anvil', () => {
       batches.map((e) => e.batch.blocks.flatMap((b) => b.txs.map((t) => t.hash))),
     )
     expect(anvilBlobSource).toBeTypeOf('function')
+  })
+
+  it('lanes-derive lists batches, shows one, and finds the batch of an L2 tx', async () => {
+    const lines: string[] = []
+    const errs: string[] = []
+    const io = { out: (x: string) => lines.push(x), err: (x: string) => errs.push(x), isTTY: false }
+    const base = [
+      '--rpc',
+      anvil.url,
+      '--rollup',
+      rollup,
+      '--start-block',
+      String(startBlock),
+      '--chain-id',
+      String(L2_CHAIN_ID),
+    ]
+    expect(await runCli([...base, '--json', 'batches'], io)).toBe(0)
+    const listed = JSON.parse(lines.pop()!) as {
+      batches: Array<{ index: string; da: string; txs: number }>
+    }
+    expect(listed.batches.map((b) => [b.index, b.da, b.txs])).toEqual([
+      ['0', 'calldata', 5],
+      ['1', 'blobs', 3],
+    ])
+    const allLogs = await l1.logs(startBlock, await pub.getBlockNumber())
+    const b1 = allLogs.find((l) => l.kind === 'BatchCommitted' && l.batchIndex === 1n)!
+    const txHash = (await signedTxs(1, 5))[0]!.hash
+    expect(await runCli([...base, '--json', 'tx', txHash], io)).toBe(0)
+    const found = JSON.parse(lines.pop()!) as { batch: string; l1Tx: string; l2Block: string }
+    expect(found).toMatchObject({ batch: '1', l1Tx: b1.txHash, l2Block: '3' })
+    expect(await runCli([...base, 'batch', '0'], io)).toBe(0)
+    expect(lines.pop()).toContain('deposit')
+    expect(await runCli([...base, 'tx', `0x${'11'.repeat(32)}`], io)).toBe(1)
+    expect(errs.pop()).toContain('is in no committed batch')
+    // the installed bin, as an integrator runs it
+    const bin = fileURLToPath(new URL('../bin/lanes-derive.mjs', import.meta.url))
+    const r = spawnSync(process.execPath, [bin, ...base, 'batches'], { encoding: 'utf8' })
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/index\s+blocks\s+txs/)
+  })
+
+  it('lanes-derive rejects bad arguments with one clear line and exit code 2', async () => {
+    const errs: string[] = []
+    const io = { out: () => {}, err: (x: string) => errs.push(x), isTTY: false }
+    expect(
+      await runCli(['batches', '--rpc', 'not a url', '--rollup', rollup, '--chain-id', '1'], io),
+    ).toBe(2)
+    expect(errs.pop()).toContain('invalid --rpc')
+    expect(await runCli(['batch', 'x', '--rpc', anvil.url], io)).toBe(2)
+    expect(errs.pop()).toContain('batch needs a batch index')
+    expect(
+      await runCli(['batches', '--rpc', anvil.url, '--rollup', '0x12', '--chain-id', '1'], io),
+    ).toBe(2)
+    expect(errs.pop()).toContain('--rollup')
+    expect(await runCli(['frobnicate'], io)).toBe(2)
   })
 
   it('reports a committed batch whose data disagrees with the commitment as invalid, naming it', async () => {

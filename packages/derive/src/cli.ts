@@ -1,0 +1,265 @@
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { type Address, type Hex, isAddress, isHash } from 'viem'
+import { beaconBlobSource } from './blobs.js'
+import type { DerivedBatch } from './derive-batch.js'
+import { viemDeriveL1 } from './l1.js'
+import { type ScanResult, scanRollup } from './scan.js'
+
+const USAGE = `lanes-derive: read Lanes batches from L1 alone
+
+usage: lanes-derive [options] <command>
+
+commands:
+  batches [--from <index>] [--to <index>]   list committed batches
+  batch <index>                              one batch with its blocks and transactions
+  tx <l2TxHash>                              the batch and L1 transaction that carry an L2 tx
+
+options:
+  --devnet <file>        read the settings below from a devnet.json (npm run devnet writes one)
+  --rpc <url>            L1 JSON-RPC URL                        (env LANES_L1_RPC_URL)
+  --rollup <address>     Rollup contract on L1                  (env LANES_ROLLUP_ADDRESS)
+  --start-block <n>      L1 block of the Rollup deployment      (env LANES_ROLLUP_START_BLOCK, default 0)
+  --chain-id <n>         L2 chain id                            (env LANES_L2_CHAIN_ID)
+  --beacon <url>         read blobs from this beacon API instead of anvil_getBlobsByTransactionHash
+  --confirmations <n>    ignore the newest n L1 blocks (default 0)
+  --json                 one JSON document on stdout, for machines
+  -h, --help`
+
+export class CliUsageError extends Error {
+  override name = 'CliUsageError'
+}
+
+type Settings = {
+  rpc: string
+  rollup: Address
+  startBlock: bigint
+  chainId: bigint
+  beacon: string | undefined
+  confirmations: bigint
+}
+
+function bigintArg(name: string, v: string | undefined, fallback?: bigint): bigint {
+  if (v === undefined) {
+    if (fallback === undefined) throw new CliUsageError(`missing --${name}`)
+    return fallback
+  }
+  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(v))
+    throw new CliUsageError(`invalid --${name}: ${v} (expected a non-negative integer)`)
+  return BigInt(v)
+}
+
+function settings(values: Record<string, unknown>): Settings {
+  const env = process.env
+  let devnet: {
+    l1?: { rpcUrl?: string }
+    l2?: { chainId?: number | string }
+    contracts?: { rollup?: string; rollupDeployBlock?: number | string }
+  } = {}
+  if (typeof values.devnet === 'string') {
+    try {
+      devnet = JSON.parse(readFileSync(values.devnet, 'utf8'))
+    } catch (e) {
+      throw new CliUsageError(`cannot read --devnet ${values.devnet}: ${(e as Error).message}`)
+    }
+  }
+  const str = (v: unknown) =>
+    typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined
+  const rpc = str(values.rpc) ?? env.LANES_L1_RPC_URL ?? devnet.l1?.rpcUrl
+  if (!rpc) throw new CliUsageError('missing --rpc (or LANES_L1_RPC_URL, or --devnet)')
+  try {
+    new URL(rpc)
+  } catch {
+    throw new CliUsageError(`invalid --rpc: ${rpc} (expected a URL)`)
+  }
+  const rollup = str(values.rollup) ?? env.LANES_ROLLUP_ADDRESS ?? devnet.contracts?.rollup
+  if (!rollup || !isAddress(rollup))
+    throw new CliUsageError(`invalid or missing --rollup: ${rollup ?? ''}`)
+  return {
+    rpc,
+    rollup,
+    startBlock: bigintArg(
+      'start-block',
+      str(values['start-block']) ??
+        env.LANES_ROLLUP_START_BLOCK ??
+        str(devnet.contracts?.rollupDeployBlock),
+      0n,
+    ),
+    chainId: bigintArg(
+      'chain-id',
+      str(values['chain-id']) ?? env.LANES_L2_CHAIN_ID ?? str(devnet.l2?.chainId),
+    ),
+    beacon: str(values.beacon),
+    confirmations: bigintArg('confirmations', str(values.confirmations), 0n),
+  }
+}
+
+const jsonReplacer = (_: string, v: unknown) =>
+  typeof v === 'bigint'
+    ? v.toString()
+    : v instanceof Uint8Array
+      ? `0x${Buffer.from(v).toString('hex')}`
+      : v
+
+function summary(b: DerivedBatch) {
+  return {
+    index: b.index,
+    blocks: `${b.header.firstBlock}-${b.header.lastBlock}`,
+    txs: b.blocks.reduce((n, x) => n + x.txs.length, 0),
+    deposits: b.blocks.reduce((n, x) => n + x.deposits.length, 0),
+    da: b.daMode,
+    bytes: b.payloadBytes,
+    postStateRoot: b.header.postStateRoot,
+    l1Block: b.l1.l1BlockNumber,
+    l1Tx: b.l1.l1TxHash,
+  }
+}
+
+function table(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return '(none)'
+  const cols = Object.keys(rows[0]!)
+  const cells = rows.map((r) => cols.map((c) => String(r[c])))
+  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)))
+  const line = (xs: string[]) =>
+    xs
+      .map((x, i) => x.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
+  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n')
+}
+
+export type CliIo = { out: (s: string) => void; err: (s: string) => void; isTTY: boolean }
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        devnet: { type: 'string' },
+        rpc: { type: 'string' },
+        rollup: { type: 'string' },
+        'start-block': { type: 'string' },
+        'chain-id': { type: 'string' },
+        beacon: { type: 'string' },
+        confirmations: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (e) {
+    io.err(`lanes-derive: ${(e as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  const [command, arg] = positionals
+  if (values.help || !command) {
+    io.out(USAGE)
+    return values.help ? 0 : 2
+  }
+  try {
+    if (!['batches', 'batch', 'tx'].includes(command))
+      throw new CliUsageError(`unknown command ${command}`)
+    if (command === 'batch' && (arg === undefined || !/^[0-9]+$/.test(arg)))
+      throw new CliUsageError('batch needs a batch index')
+    if (command === 'tx' && (arg === undefined || !isHash(arg)))
+      throw new CliUsageError('tx needs a 32-byte 0x-hex transaction hash')
+    const from = bigintArg('from', values.from as string | undefined, 0n)
+    const to = values.to === undefined ? undefined : bigintArg('to', values.to as string)
+    const s = settings(values)
+    const l1 = viemDeriveL1({
+      rpcUrl: s.rpc,
+      rollup: s.rollup,
+      ...(s.beacon
+        ? { blobSource: beaconBlobSource({ url: s.beacon, blockId: (b) => b.number.toString() }) }
+        : {}),
+    })
+    const progress = (at: bigint, head: bigint) => {
+      if (io.isTTY) io.err(`\rscanning L1 block ${at} / ${head}`)
+    }
+    const scan: ScanResult = await scanRollup(
+      l1,
+      { chainId: s.chainId, startBlock: s.startBlock, confirmations: s.confirmations },
+      progress,
+    )
+    if (io.isTTY) io.err('\n')
+    const emit = (value: unknown, text: string) =>
+      io.out(values.json ? JSON.stringify(value, jsonReplacer, 2) : text)
+
+    if (command === 'batches') {
+      const list = [...scan.batches.values()]
+        .filter((b) => b.index >= from && (to === undefined || b.index <= to))
+        .sort((a, b) => (a.index < b.index ? -1 : 1))
+      const rows = list.map((b) => ({ ...summary(b), finalized: scan.finalized.has(b.index) }))
+      const invalid = [...scan.invalid].map(([index, reason]) => ({ index, reason }))
+      emit(
+        { batches: rows, invalid },
+        table(rows) + (invalid.length ? `\n\ninvalid:\n${table(invalid)}` : ''),
+      )
+      return 0
+    }
+    if (command === 'batch') {
+      const b = scan.batches.get(BigInt(arg!))
+      if (!b) {
+        const why = scan.invalid.get(BigInt(arg!))
+        io.err(`lanes-derive: batch ${arg} ${why ? `is invalid: ${why}` : 'is not committed'}`)
+        return 1
+      }
+      const txRows = b.blocks.flatMap((blk) => [
+        ...blk.deposits.map((d) => ({
+          block: blk.number,
+          hash: d.hash,
+          type: 'deposit',
+          from: d.from,
+          to: d.to ?? '(create)',
+          value: d.mint,
+        })),
+        ...blk.txs.map((t) => ({
+          block: blk.number,
+          hash: t.hash,
+          type: String(t.type),
+          from: t.from,
+          to: t.to ?? '(create)',
+          value: t.value,
+        })),
+      ])
+      emit(
+        { ...summary(b), header: b.header, blocks: b.blocks },
+        `${table([summary(b)])}\n\n${table(txRows)}`,
+      )
+      return 0
+    }
+    const hash = (arg as Hex).toLowerCase()
+    for (const b of scan.batches.values()) {
+      for (const blk of b.blocks) {
+        const i = blk.txs.findIndex((t) => t.hash === hash)
+        const d = blk.deposits.findIndex((t) => t.hash === hash)
+        if (i >= 0 || d >= 0) {
+          const found = {
+            tx: hash,
+            l2Block: blk.number,
+            batch: b.index,
+            da: b.daMode,
+            l1Block: b.l1.l1BlockNumber,
+            l1Tx: b.l1.l1TxHash,
+            finalized: scan.finalized.has(b.index),
+          }
+          emit(found, table([found]))
+          return 0
+        }
+      }
+    }
+    io.err(`lanes-derive: ${hash} is in no committed batch (scanned to L1 block ${scan.l1Head})`)
+    return 1
+  } catch (e) {
+    if (e instanceof CliUsageError) {
+      io.err(`lanes-derive: ${e.message}`)
+      return 2
+    }
+    io.err(`lanes-derive: ${(e as Error).message.split('\n')[0]}`)
+    return 1
+  }
+}
