@@ -1,13 +1,23 @@
 export * from './constants.js'
 export type { SegmentHasher } from './engine.js'
 export * from './errors.js'
+export type { FlatState } from './flat-state.js'
 export { leafHash, nodeHash } from './hashes.js'
 export * from './keys.js'
+export { MemoryFlatState } from './memory-flat-state.js'
 export { MemoryNodeStore } from './memory-node-store.js'
 export type { NodeStore, StoredNode, StoredRoot, VersionWrite } from './node-store.js'
 export { openDatabase } from './open-database.js'
 export * from './proof.js'
 export { type Leaf, referenceProof, referenceRoot } from './reference.js'
+export { SqliteFlatState } from './sqlite-flat-state.js'
 export { SqliteNodeStore } from './sqlite-node-store.js'
 export { type LeafUpdate, SparseMerkleTree, type SparseMerkleTreeOptions } from './tree.js'
 export * from './verify.js'
+export {
+  type AccountProof,
+  diffToBatch,
+  type StorageProof,
+  WorldState,
+  type WorldStateOptions,
+} from './world-state.js'

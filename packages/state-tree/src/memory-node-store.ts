@@ -1,28 +1,75 @@
 import type { NodeStore, StoredNode, StoredRoot, VersionWrite } from './node-store.js'
 
-interface PathEntry {
-  versions: number[]
-  nodes: Uint8Array[]
-}
+const ROW = 100 // 34 bytes path (zero padded) ‖ 65 bytes node ‖ 1 spare
+const PATH_MAX = 34
+const FREE = -1
+const TOMB = -2
 
-function pathKey(path: Uint8Array): string {
-  return String.fromCharCode.apply(null, path as unknown as number[])
-}
-
-/** NodeStore in JS maps: versions stay provable and pruning frees memory, like SQLite. */
+/**
+ * NodeStore in memory with the same semantics as SQLite (rows by path and version, stale
+ * records, exact pruning), laid out in typed arrays: rows in one slab, an open-addressing
+ * table from path to its newest row, older versions chained behind it. Millions of rows cost
+ * the garbage collector nothing, which a Map of small arrays did not manage.
+ */
 export class MemoryNodeStore implements NodeStore {
-  private readonly nodes = new Map<string, PathEntry>()
+  private slab = new Uint8Array(1024 * ROW)
+  private rowVersion = new Float64Array(1024)
+  private rowNext = new Int32Array(1024)
+  private rowCap = 1024
+  private rowTop = 0
+  private freeRows = new Int32Array(1024)
+  private freeTop = 0
+  private live = 0
+
+  private table = new Int32Array(4096).fill(FREE)
+  private tableUsed = 0 // live + tombstones
+
+  private staleRow = new Int32Array(1024)
+  private staleSince = new Float64Array(1024)
+  private staleTop = 0
+  private staleHead = 0
+
   private readonly roots: StoredRoot[] = []
-  private readonly stale = new Map<number, { paths: string[]; versions: number[] }>()
   private pruned = 0
-  private rows = 0
+
+  private hashPath(path: Uint8Array, off: number, len: number): number {
+    let h = 0x811c9dc5
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ path[off + i]!, 0x01000193)
+    return h >>> 0
+  }
+
+  private samePath(row: number, path: Uint8Array, off: number, len: number): boolean {
+    const s = row * ROW
+    const slab = this.slab
+    for (let i = 0; i < len; i++) if (slab[s + i] !== path[off + i]) return false
+    // stored paths are zero padded: a longer stored path differs in its depth bytes already
+    return true
+  }
+
+  /** Table index holding `path`, or -1. */
+  private findSlot(path: Uint8Array, off: number, len: number): number {
+    const mask = this.table.length - 1
+    let i = this.hashPath(path, off, len) & mask
+    for (;;) {
+      const head = this.table[i]!
+      if (head === FREE) return -1
+      if (head !== TOMB && this.samePath(head, path, off, len)) return i
+      i = (i + 1) & mask
+    }
+  }
 
   readNode(path: Uint8Array, version: number): StoredNode | undefined {
-    const e = this.nodes.get(pathKey(path))
-    if (!e) return undefined
-    const vs = e.versions
-    for (let i = vs.length - 1; i >= 0; i--)
-      if (vs[i]! <= version) return { version: vs[i]!, node: e.nodes[i]! }
+    const slot = this.findSlot(path, 0, path.length)
+    if (slot < 0) return undefined
+    let r = this.table[slot]!
+    while (r >= 0) {
+      const v = this.rowVersion[r]!
+      if (v <= version) {
+        const s = r * ROW + PATH_MAX
+        return { version: v, node: this.slab.slice(s, s + 65) }
+      }
+      r = this.rowNext[r]!
+    }
     return undefined
   }
 
@@ -46,58 +93,136 @@ export class MemoryNodeStore implements NodeStore {
     return this.pruned
   }
 
+  private allocRow(): number {
+    if (this.freeTop > 0) return this.freeRows[--this.freeTop]!
+    if (this.rowTop === this.rowCap) {
+      const cap = this.rowCap * 2
+      const slab = new Uint8Array(cap * ROW)
+      slab.set(this.slab)
+      this.slab = slab
+      const ver = new Float64Array(cap)
+      ver.set(this.rowVersion)
+      this.rowVersion = ver
+      const next = new Int32Array(cap)
+      next.set(this.rowNext)
+      this.rowNext = next
+      this.rowCap = cap
+    }
+    return this.rowTop++
+  }
+
+  private growTable(): void {
+    const old = this.table
+    let size = 4096
+    while (size < this.live * 3) size *= 2
+    const table = new Int32Array(size).fill(FREE)
+    const mask = size - 1
+    let used = 0
+    for (let i = 0; i < old.length; i++) {
+      const head = old[i]!
+      if (head < 0) continue
+      const len = 2 + ((((this.slab[head * ROW]! << 8) | this.slab[head * ROW + 1]!) + 7) >> 3)
+      let j = this.hashPath(this.slab, head * ROW, len) & mask
+      while (table[j] !== FREE) j = (j + 1) & mask
+      table[j] = head
+      used++
+    }
+    this.table = table
+    this.tableUsed = used
+  }
+
+  private pushStale(row: number, since: number): void {
+    if (this.staleTop === this.staleRow.length) {
+      // drop the consumed prefix before growing
+      const live = this.staleTop - this.staleHead
+      const cap = live * 2 > this.staleRow.length ? this.staleRow.length * 2 : this.staleRow.length
+      const rows = new Int32Array(cap)
+      rows.set(this.staleRow.subarray(this.staleHead, this.staleTop))
+      const since2 = new Float64Array(cap)
+      since2.set(this.staleSince.subarray(this.staleHead, this.staleTop))
+      this.staleRow = rows
+      this.staleSince = since2
+      this.staleTop = live
+      this.staleHead = 0
+    }
+    this.staleRow[this.staleTop] = row
+    this.staleSince[this.staleTop] = since
+    this.staleTop++
+  }
+
   writeVersion(w: VersionWrite): void {
     const v = w.version
-    for (let i = 0; i < w.rowCount; i++) {
-      const k = pathKey(w.rowPath(i))
-      let e = this.nodes.get(k)
-      if (!e) {
-        e = { versions: [], nodes: [] }
-        this.nodes.set(k, e)
-      }
-      e.versions.push(v)
-      e.nodes.push(w.rowNode(i).slice())
+    // stale rows first: they are found by (path, version) before new heads are linked in
+    for (let i = 0; i < w.staleCount; i++) {
+      const path = w.stalePath(i)
+      const slot = this.findSlot(path, 0, path.length)
+      if (slot < 0) continue
+      const want = w.staleVersion(i)
+      for (let r = this.table[slot]!; r >= 0; r = this.rowNext[r]!)
+        if (this.rowVersion[r] === want) {
+          this.pushStale(r, v)
+          break
+        }
     }
-    this.rows += w.rowCount
-    if (w.staleCount > 0) {
-      const paths: string[] = new Array(w.staleCount)
-      const versions: number[] = new Array(w.staleCount)
-      for (let i = 0; i < w.staleCount; i++) {
-        paths[i] = pathKey(w.stalePath(i))
-        versions[i] = w.staleVersion(i)
+    for (let i = 0; i < w.rowCount; i++) {
+      if ((this.tableUsed + 1) * 10 > this.table.length * 7) this.growTable()
+      const path = w.rowPath(i)
+      const r = this.allocRow()
+      const s = r * ROW
+      this.slab.fill(0, s, s + PATH_MAX)
+      this.slab.set(path, s)
+      this.slab.set(w.rowNode(i), s + PATH_MAX)
+      this.rowVersion[r] = v
+      const slot = this.findSlot(path, 0, path.length)
+      if (slot >= 0) {
+        this.rowNext[r] = this.table[slot]!
+        this.table[slot] = r
+      } else {
+        this.rowNext[r] = -1
+        const mask = this.table.length - 1
+        let j = this.hashPath(path, 0, path.length) & mask
+        while (this.table[j]! >= 0) j = (j + 1) & mask
+        if (this.table[j] === FREE) this.tableUsed++
+        this.table[j] = r
       }
-      this.stale.set(v, { paths, versions })
+      this.live++
     }
     this.roots.push({ version: v, root: w.root.slice(), leafCount: w.leafCount })
   }
 
   prune(keepFrom: number): { nodesDeleted: number } {
     let deleted = 0
-    for (const [since, s] of this.stale) {
-      if (since > keepFrom) continue
-      for (let i = 0; i < s.paths.length; i++) {
-        const e = this.nodes.get(s.paths[i]!)
-        if (!e) continue
-        const at = e.versions.indexOf(s.versions[i]!)
-        if (at < 0) continue
-        e.versions.splice(at, 1)
-        e.nodes.splice(at, 1)
-        deleted++
-        if (e.versions.length === 0) this.nodes.delete(s.paths[i]!)
+    while (this.staleHead < this.staleTop && this.staleSince[this.staleHead]! <= keepFrom) {
+      const r = this.staleRow[this.staleHead++]!
+      const len = 2 + ((((this.slab[r * ROW]! << 8) | this.slab[r * ROW + 1]!) + 7) >> 3)
+      const slot = this.findSlot(this.slab, r * ROW, len)
+      if (slot < 0) continue
+      let prev = -1
+      let cur = this.table[slot]!
+      while (cur >= 0 && cur !== r) {
+        prev = cur
+        cur = this.rowNext[cur]!
       }
-      this.stale.delete(since)
+      if (cur !== r) continue
+      const next = this.rowNext[r]!
+      if (prev >= 0) this.rowNext[prev] = next
+      else this.table[slot] = next >= 0 ? next : TOMB
+      if (this.freeTop === this.freeRows.length) {
+        const f = new Int32Array(this.freeRows.length * 2)
+        f.set(this.freeRows)
+        this.freeRows = f
+      }
+      this.freeRows[this.freeTop++] = r
+      this.live--
+      deleted++
     }
     const keep = this.rootAtOrBelow(keepFrom)
-    if (keep) {
-      const at = this.roots.indexOf(keep)
-      this.roots.splice(0, at)
-    }
+    if (keep) this.roots.splice(0, this.roots.indexOf(keep))
     this.pruned = Math.max(this.pruned, keepFrom)
-    this.rows -= deleted
     return { nodesDeleted: deleted }
   }
 
   nodeCount(): number {
-    return this.rows
+    return this.live
   }
 }
