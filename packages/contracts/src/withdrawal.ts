@@ -1,5 +1,5 @@
-import { type Address, encodeAbiParameters, type Hex, keccak256 } from 'viem'
-import { WITHDRAWAL_SENT_MAPPING_SLOT } from './constants.js'
+import { type Address, encodeAbiParameters, encodePacked, type Hex, keccak256 } from 'viem'
+import { L2_WITHDRAWAL_STORE_ADDRESS, WITHDRAWAL_SENT_MAPPING_SLOT } from './constants.js'
 
 /** An L2 → L1 message as L2WithdrawalStore records it and Rollup.proveAndClaimWithdrawal takes it. */
 export type Withdrawal = {
@@ -32,6 +32,19 @@ export function withdrawalStorageSlot(hash: Hex): Hex {
     encodeAbiParameters(
       [{ type: 'bytes32' }, { type: 'uint256' }],
       [hash, WITHDRAWAL_SENT_MAPPING_SLOT],
+    ),
+  )
+}
+
+/**
+ * State-tree leaf key of `sent[hash]`: keccak256(L2_WITHDRAWAL_STORE ‖ slot), the key whose
+ * inclusion proof (value 1) proveAndClaimWithdrawal takes (packages/state-tree README §2).
+ */
+export function withdrawalLeafKey(hash: Hex): Hex {
+  return keccak256(
+    encodePacked(
+      ['address', 'bytes32'],
+      [L2_WITHDRAWAL_STORE_ADDRESS, withdrawalStorageSlot(hash)],
     ),
   )
 }
