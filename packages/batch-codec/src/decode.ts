@@ -239,13 +239,7 @@ function decodeBody(body: Uint8Array, header: BatchHeader): BatchBlock[] {
 }
 
 function bytes32ToBigint(buf: Uint8Array, offset: number): bigint {
-  let v = 0n
-  for (let k = 0; k < 4; k++) {
-    let word = 0n
-    for (let j = 0; j < 8; j++) word = (word << 8n) | BigInt(buf[offset + k * 8 + j]!)
-    v = (v << 64n) | word
-  }
-  return v
+  return BigInt(`0x${Buffer.from(buf.buffer, buf.byteOffset + offset, 32).toString('hex')}`)
 }
 
 /** Decodes and validates a v1 payload (spec §2–§3, §7). Throws BatchDecodeError subclasses. */
