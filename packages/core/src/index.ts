@@ -1,3 +1,4 @@
+export * from './block-rules.js'
 export * from './decode.js'
 export * from './deposit.js'
 export * from './errors.js'

@@ -1,0 +1,106 @@
+import type { Hex } from './hex.js'
+import { fromHex, toHex } from './hex.js'
+import { keccak256, keccak256Hex } from './keccak.js'
+import { rlpEncode, rlpHeader, rlpUint } from './rlp.js'
+import { type BlockHeader, DEPOSIT_TX_TYPE, type L2Tx, type Receipt } from './types.js'
+
+// Block rules shared by the sequencer (which builds blocks) and every verifier that
+// re-derives them from L1 (the prover, followers): any difference here is a root mismatch.
+
+/** keccak(rlp([])) — every post-merge block's uncle hash. */
+export const EMPTY_UNCLES_HASH: Hex =
+  '0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347'
+/** keccak(rlp("")) — the root of an empty list (no txs, no receipts, no withdrawals). */
+export const EMPTY_TRIE_ROOT: Hex =
+  '0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421'
+export const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`
+
+/** EIP-1559 constants (Ethereum's: elasticity 2, max change 1/8 per block). */
+export const ELASTICITY = 2n
+export const BASE_FEE_CHANGE_DENOMINATOR = 8n
+
+/** EIP-1559 base fee of the block after `parent`, never below `minBaseFee`. */
+export function nextBaseFee(
+  parent: Pick<BlockHeader, 'baseFeePerGas' | 'gasUsed' | 'gasLimit'>,
+  minBaseFee: bigint,
+): bigint {
+  const target = parent.gasLimit / ELASTICITY
+  const base = parent.baseFeePerGas
+  let next = base
+  if (target > 0n && parent.gasUsed > target) {
+    const delta = (base * (parent.gasUsed - target)) / target / BASE_FEE_CHANGE_DENOMINATOR
+    next = base + (delta > 1n ? delta : 1n)
+  } else if (target > 0n && parent.gasUsed < target) {
+    next = base - (base * (target - parent.gasUsed)) / target / BASE_FEE_CHANGE_DENOMINATOR
+  }
+  return next < minBaseFee ? minBaseFee : next
+}
+
+/**
+ * Lanes' transactions root: keccak of the concatenated tx hashes (EMPTY_TRIE_ROOT for none).
+ * Not Ethereum's Patricia root: building an MPT per block would cost more than executing
+ * the transfers; the commitment is equally binding and documented in the README.
+ */
+export function transactionsRoot(txs: readonly L2Tx[]): Hex {
+  if (txs.length === 0) return EMPTY_TRIE_ROOT
+  const buf = new Uint8Array(32 * txs.length)
+  for (let i = 0; i < txs.length; i++) buf.set(fromHex(txs[i]!.hash), 32 * i)
+  return toHex(keccak256(buf))
+}
+
+/** keccak of the concatenated keccak(rlp([status, cumulativeGasUsed, logs])) of each receipt. */
+export function receiptsRoot(receipts: readonly Receipt[]): Hex {
+  if (receipts.length === 0) return EMPTY_TRIE_ROOT
+  const buf = new Uint8Array(32 * receipts.length)
+  for (let i = 0; i < receipts.length; i++) {
+    const r = receipts[i]!
+    const logs = r.logs.map((l) => [fromHex(l.address), l.topics.map(fromHex), fromHex(l.data)])
+    buf.set(keccak256(rlpEncode([rlpUint(r.status), rlpUint(r.cumulativeGasUsed), logs])), 32 * i)
+  }
+  return toHex(keccak256(buf))
+}
+
+/**
+ * geth's header RLP with post-merge constants; mixHash carries the L1 origin hash (as
+ * rpc/format.ts shows it), so the block hash commits to the L1 origin. The deposit cursor
+ * is implied by the deposit txs the block holds.
+ */
+export function headerRlp(h: Omit<BlockHeader, 'hash'>): Uint8Array {
+  return rlpEncode([
+    fromHex(h.parentHash),
+    fromHex(EMPTY_UNCLES_HASH),
+    fromHex(h.coinbase),
+    fromHex(h.stateRoot),
+    fromHex(h.transactionsRoot),
+    fromHex(h.receiptsRoot),
+    fromHex(h.logsBloom),
+    rlpUint(0),
+    rlpUint(h.number),
+    rlpUint(h.gasLimit),
+    rlpUint(h.gasUsed),
+    rlpUint(h.timestamp),
+    new Uint8Array(0),
+    fromHex(h.l1OriginHash),
+    new Uint8Array(8),
+    rlpUint(h.baseFeePerGas),
+    fromHex(EMPTY_TRIE_ROOT),
+  ])
+}
+
+export function blockHash(h: Omit<BlockHeader, 'hash'>): Hex {
+  return keccak256Hex(headerRlp(h))
+}
+
+/** RLP size of [header, txs, [], []] (geth's `size`), without encoding the txs again. */
+export function blockSize(h: Omit<BlockHeader, 'hash'>, txs: readonly L2Tx[]): number {
+  const header = headerRlp(h).length
+  let body = 0
+  for (const tx of txs) {
+    // typed txs and deposits are RLP strings holding the envelope; legacy txs are lists
+    const len = tx.type === DEPOSIT_TX_TYPE ? 1 + 120 + tx.data.length : tx.raw.length
+    body += tx.type === 0 ? len : rlpHeader(len, false).length + len
+  }
+  const txList = rlpHeader(body, true).length + body
+  const payload = header + txList + 2
+  return rlpHeader(payload, true).length + payload
+}
