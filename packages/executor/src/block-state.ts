@@ -64,8 +64,10 @@ export class BlockState implements StateSource {
     return this.codes.get(codeHash) ?? this.base.getCode(codeHash)
   }
 
-  /** Applies a finished tx's write set. */
-  applyTx(tx: TxState): void {
+  /** Applies a finished tx's write set (a live TxState or a WriteSet from a worker). */
+  applyTx(
+    tx: Pick<TxState, 'accounts' | 'storage' | 'codes'> & { cleared: Iterable<Address> },
+  ): void {
     for (const a of tx.cleared) {
       this.cleared.add(a)
       const m = this.slots.get(a)

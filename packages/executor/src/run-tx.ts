@@ -182,12 +182,19 @@ async function finishEvm(env: TxEnv, result: EVMResult): Promise<void> {
   await evm.journal.cleanup()
 }
 
-/** Executes one signed tx or deposit on env.ctx.state (already reset onto its source). */
-export async function runTx(tx: L2Tx, env: TxEnv): Promise<TxOutcome> {
-  if (tx.type === DEPOSIT_TX_TYPE) return runDeposit(tx, env)
+export type Prepared = {
+  ok: true
+  gasPrice: bigint
+  priority: bigint
+  l1Gas: bigint
+  fee1: bigint
+  sender: Account
+}
+
+/** The checks that make a tx invalid (skipped, like geth's miner) rather than failed. */
+export function precheck(tx: RecoveredTx, env: TxEnv): Prepared | { ok: false; reason: string } {
   const st = env.ctx.state
-  const intrinsic = tx.intrinsicGas
-  if (tx.gasLimit < intrinsic) return { ok: false, reason: 'intrinsic gas too low' }
+  if (tx.gasLimit < tx.intrinsicGas) return { ok: false, reason: 'intrinsic gas too low' }
   if (tx.maxFeePerGas < env.baseFeePerGas)
     return { ok: false, reason: 'max fee per gas less than block base fee' }
   if (tx.maxPriorityFeePerGas > tx.maxFeePerGas)
@@ -208,63 +215,80 @@ export async function runTx(tx: L2Tx, env: TxEnv): Promise<TxOutcome> {
     return { ok: false, reason: 'insufficient funds for gas * price + value' }
   const tip = tx.maxFeePerGas - env.baseFeePerGas
   const priority = tx.maxPriorityFeePerGas < tip ? tx.maxPriorityFeePerGas : tip
-  const gasPrice = env.baseFeePerGas + priority
-  const contractAddress = tx.to === null ? createAddress(tx.from, tx.nonce) : null
+  return { ok: true, gasPrice: env.baseFeePerGas + priority, priority, l1Gas, fee1, sender }
+}
 
-  const native = nativeTransfer(tx, env, gasPrice, fee1)
-  let gasUsed: bigint
-  let status: 0 | 1 = 1
-  let logs = NO_LOGS
-  let bloom: Uint8Array = ZERO_BLOOM
-  if (native !== undefined) {
-    gasUsed = native
-  } else {
-    st.putAccountValue(tx.from, {
-      nonce: sender.nonce + 1n,
-      balance: sender.balance - tx.gasLimit * gasPrice - fee1,
-      codeHash: sender.codeHash,
-    })
-    const r = await runEvm(
-      env,
-      tx.from,
-      tx.to,
-      tx.value,
-      tx.data,
-      tx.gasLimit,
-      intrinsic,
-      gasPrice,
-      tx.accessList,
-    )
-    gasUsed = r.gasUsed
-    const s = st.getAccountValue(tx.from)!
-    st.putAccountValue(tx.from, {
-      nonce: s.nonce,
-      balance: s.balance + (tx.gasLimit - gasUsed) * gasPrice,
-      codeHash: s.codeHash,
-    })
-    if (r.thrown) {
-      status = 0
-      await env.ctx.evm.journal.cleanup()
-    } else {
-      status = r.result.execResult.exceptionError === undefined ? 1 : 0
-      ;({ logs, bloom } = toLogs(r.result.execResult.logs))
-      await finishEvm(env, r.result)
-    }
-  }
+function outcome(
+  tx: RecoveredTx,
+  env: TxEnv,
+  p: Prepared,
+  gasUsed: bigint,
+  status: 0 | 1,
+  logs: Log[],
+  bloom: Uint8Array,
+): TxOutcome {
   return {
     ok: true,
     type: tx.type,
     status,
     gasUsed,
-    effectiveGasPrice: gasPrice,
-    contractAddress,
+    effectiveGasPrice: p.gasPrice,
+    contractAddress: tx.to === null ? createAddress(tx.from, tx.nonce) : null,
     logs,
     bloom,
-    l1GasUsed: l1Gas,
-    l1Fee: fee1,
+    l1GasUsed: p.l1Gas,
+    l1Fee: p.fee1,
     baseFee: gasUsed * env.baseFeePerGas,
-    priorityFee: gasUsed * priority,
+    priorityFee: gasUsed * p.priority,
   }
+}
+
+/** The native path as a whole tx, synchronously; undefined when the tx needs the EVM. */
+export function runNativeSync(tx: RecoveredTx, env: TxEnv, p: Prepared): TxOutcome | undefined {
+  const gasUsed = nativeTransfer(tx, env, p.gasPrice, p.fee1)
+  if (gasUsed === undefined) return undefined
+  return outcome(tx, env, p, gasUsed, 1, NO_LOGS, ZERO_BLOOM)
+}
+
+/** Executes one signed tx or deposit on env.ctx.state (already reset onto its source). */
+export async function runTx(tx: L2Tx, env: TxEnv): Promise<TxOutcome> {
+  if (tx.type === DEPOSIT_TX_TYPE) return runDeposit(tx, env)
+  const p = precheck(tx, env)
+  if (!p.ok) return p
+  const native = runNativeSync(tx, env, p)
+  if (native !== undefined) return native
+  const st = env.ctx.state
+  const sender = p.sender
+  st.putAccountValue(tx.from, {
+    nonce: sender.nonce + 1n,
+    balance: sender.balance - tx.gasLimit * p.gasPrice - p.fee1,
+    codeHash: sender.codeHash,
+  })
+  const r = await runEvm(
+    env,
+    tx.from,
+    tx.to,
+    tx.value,
+    tx.data,
+    tx.gasLimit,
+    tx.intrinsicGas,
+    p.gasPrice,
+    tx.accessList,
+  )
+  const s = st.getAccountValue(tx.from)!
+  st.putAccountValue(tx.from, {
+    nonce: s.nonce,
+    balance: s.balance + (tx.gasLimit - r.gasUsed) * p.gasPrice,
+    codeHash: s.codeHash,
+  })
+  if (r.thrown) {
+    await env.ctx.evm.journal.cleanup()
+    return outcome(tx, env, p, r.gasUsed, 0, NO_LOGS, ZERO_BLOOM)
+  }
+  const { logs, bloom } = toLogs(r.result.execResult.logs)
+  await finishEvm(env, r.result)
+  const status = r.result.execResult.exceptionError === undefined ? 1 : 0
+  return outcome(tx, env, p, r.gasUsed, status, logs, bloom)
 }
 
 /**

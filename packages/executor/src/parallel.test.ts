@@ -1,0 +1,156 @@
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { executeBlockAsync } from './execute-block.js'
+import { executeBlock } from './execute-block-sync.js'
+import { buildTxs, buildWorld, type TxKind, WORLD_CONFIG, worldEnv } from './fixtures/world.js'
+import { ParallelExecutor } from './parallel.js'
+import type { BlockResult } from './types.js'
+
+const USERS = 12
+const PAIRS = 3
+
+/** Byte-level view of a result: every field, Map order included; mode/reexecutions aside. */
+function canon(r: BlockResult): string {
+  const { mode: _m, reexecutions: _r, ...rest } = r
+  return JSON.stringify(rest, (_k, v) => {
+    if (typeof v === 'bigint') return `${v}n`
+    if (v instanceof Map) return [...v.entries()]
+    if (v instanceof Uint8Array) return Buffer.from(v).toString('hex')
+    return v
+  })
+}
+
+const kindArb: fc.Arbitrary<TxKind> = fc.oneof(
+  fc.record({
+    kind: fc.constant('transfer' as const),
+    from: fc.nat(USERS - 1),
+    to: fc.nat(USERS + 3),
+    value: fc.bigInt({ min: 0n, max: 10n ** 18n }),
+  }),
+  fc.record({
+    kind: fc.constant('erc20' as const),
+    from: fc.nat(USERS - 1),
+    to: fc.nat(USERS - 1),
+    amount: fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 18n }), fc.constant(10n ** 25n)),
+  }),
+  fc.record({ kind: fc.constant('inc' as const), from: fc.nat(USERS - 1) }),
+  fc.record({
+    kind: fc.constant('swap' as const),
+    from: fc.nat(USERS - 1),
+    pair: fc.nat(PAIRS - 1),
+    amountIn: fc.oneof(fc.bigInt({ min: 1n, max: 10n ** 19n }), fc.constant(10n ** 23n)),
+    zeroForOne: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant('oog' as const), from: fc.nat(USERS - 1) }),
+  fc.record({ kind: fc.constant('badNonce' as const), from: fc.nat(USERS - 1) }),
+)
+
+describe('ParallelExecutor', () => {
+  const executors = [1, 2, 3].map(
+    (workers) => new ParallelExecutor({ workers, minParallelTxs: 0, txTimeoutMs: 5_000 }),
+  )
+
+  beforeAll(async () => {
+    await Promise.all(executors.map((e) => e.warm()))
+  })
+
+  afterAll(async () => {
+    await Promise.all(executors.map((e) => e.close()))
+  })
+
+  it('equals sequential execution on random blocks (transfers, ERC20, hot counter, swaps, reverts, OOG), 1..3 workers', async () => {
+    let parallelRuns = 0
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(kindArb, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.boolean(),
+        async (kinds, w, tightGas) => {
+          const txs = buildTxs(kinds)
+          // a tight block gas limit makes some txs "gas limit reached" mid-block
+          const env = worldEnv(tightGas ? 1_500_000n : 2_000_000_000n)
+          const seq = await executeBlockAsync(env, txs, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+          const par = await executors[w]!.execute(env, txs, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+          expect(par.mode).toBe('parallel')
+          parallelRuns++
+          expect(canon(par)).toBe(canon(seq))
+        },
+      ),
+      { numRuns: 20 },
+    )
+    expect(parallelRuns).toBe(20)
+  })
+
+  it('a hot counter block re-executes little because hot reads wait for the running writer', async () => {
+    const kinds: TxKind[] = Array.from({ length: 200 }, (_, i) => ({
+      kind: 'inc',
+      from: i % USERS,
+    }))
+    const txs = buildTxs(kinds)
+    const env = worldEnv()
+    const seq = await executeBlockAsync(env, txs, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+    const par = await executors[1]!.execute(env, txs, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+    expect(canon(par)).toBe(canon(seq))
+    expect(par.receipts.every((r) => r.status === 1)).toBe(true)
+    expect(par.reexecutions).toBeLessThan(40)
+  })
+
+  it('survives a crashing and a hanging worker with the same result', async () => {
+    const kinds: TxKind[] = Array.from({ length: 120 }, (_, i) => ({
+      kind: 'erc20',
+      from: i % USERS,
+      to: (i + 1) % USERS,
+      amount: 5n,
+    }))
+    const txs = buildTxs(kinds)
+    const env = worldEnv()
+    const seq = await executeBlockAsync(env, txs, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+    const ex = new ParallelExecutor({ workers: 2, minParallelTxs: 1, txTimeoutMs: 1_000 })
+    try {
+      await ex.warm()
+      const first = ex.execute(env, txs, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+      ex.injectFault(0, 'crash')
+      ex.injectFault(1, { hang: 3_000 })
+      const par = await first
+      expect(canon(par)).toBe(canon(seq))
+      // and the replaced pool keeps working
+      const again = await ex.execute(env, txs, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+      expect(canon(again)).toBe(canon(seq))
+    } finally {
+      await ex.close()
+    }
+  })
+
+  it('small blocks fall back to sequential, reported in the result', async () => {
+    const ex = new ParallelExecutor({ workers: 1 })
+    try {
+      const txs = buildTxs([{ kind: 'inc', from: 0 }])
+      const r = await ex.execute(worldEnv(), txs, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+      expect(r.mode).toBe('sequential')
+      expect(r.receipts).toHaveLength(1)
+    } finally {
+      await ex.close()
+    }
+  })
+
+  it('executeBlock (synchronous) equals executeBlockAsync, with and without the EVM', async () => {
+    const env = worldEnv()
+    const evmTxs = buildTxs([
+      { kind: 'inc', from: 0 },
+      { kind: 'erc20', from: 1, to: 2, amount: 3n },
+      { kind: 'transfer', from: 3, to: 4, value: 9n },
+      { kind: 'badNonce', from: 5 },
+    ])
+    const a = executeBlock(env, evmTxs, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+    const b = await executeBlockAsync(env, evmTxs, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+    expect(canon(a)).toBe(canon(b))
+    expect(a.invalid).toHaveLength(1)
+    const plain = buildTxs([
+      { kind: 'transfer', from: 3, to: 4, value: 9n },
+      { kind: 'transfer', from: 4, to: 30, value: 0n },
+    ])
+    const c = executeBlock(env, plain, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+    const d = await executeBlockAsync(env, plain, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+    expect(canon(c)).toBe(canon(d))
+  })
+})

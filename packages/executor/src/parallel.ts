@@ -1,0 +1,565 @@
+import os from 'node:os'
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads'
+import {
+  type Account,
+  type BlockEnv,
+  DEPOSIT_TX_TYPE,
+  type L2Tx,
+  LanesError,
+  type StateReader,
+} from '@lanes/core'
+import { BlockAccumulator } from './block-result.js'
+import { BlockState } from './block-state.js'
+import { answer, type ReadRequest } from './channel.js'
+import { acquireEvmContext, type EvmContext, releaseEvmContext } from './evm-context.js'
+import { executeBlockAsync, txEnv } from './execute-block.js'
+import { MultiVersion } from './mv.js'
+import { runTx, type TxEnv, type TxOutcome } from './run-tx.js'
+import type { BlockResult, ExecutorConfig } from './types.js'
+import type { FromWorker, ToWorker, WireEnv } from './worker.js'
+import {
+  EMPTY_WRITES,
+  type FeeDeltas,
+  type ReadSet,
+  snapshotWrites,
+  type WriteSet,
+} from './write-set.js'
+
+export class ParallelExecutorError extends LanesError {
+  override name = 'ParallelExecutorError'
+}
+
+export type ParallelExecutorOptions = {
+  /** worker threads; default: the number of cores */
+  workers?: number
+  /** blocks with fewer EVM txs than this run sequentially in the calling thread */
+  minParallelTxs?: number
+  /** a worker silent for this long on one tx is replaced and the tx redone */
+  txTimeoutMs?: number
+  /** above this share of re-executions (after 64 commits) the rest of the block runs sequentially */
+  maxReexecutionRate?: number
+  /** how far past the commit frontier speculation may run */
+  window?: number
+}
+
+const WORKER_URL = new URL('./worker.mjs', import.meta.url)
+const NO_FEES: FeeDeltas = { base: 0n, priority: 0n, l1: 0n }
+
+type Handle = {
+  worker: Worker
+  port: MessagePort
+  cells: Int32Array
+  alive: boolean
+  /** its module graph is loaded: the hang clock only runs from here */
+  ready: boolean
+  lastActivity: number
+  /** tx running on it, or -1 */
+  busy: number
+  timer: NodeJS.Timeout | undefined
+  updates: Array<[number, WriteSet, FeeDeltas]>
+  hotSent: number
+  onRequest: ((req: ReadRequest) => void) | undefined
+  onResult: ((m: FromWorker) => void) | undefined
+  onDeath: (() => void) | undefined
+  onReady: (() => void) | undefined
+}
+
+function wire(env: BlockEnv): WireEnv {
+  const { blockHash: _drop, ...rest } = env
+  return rest
+}
+
+function spawn(): Handle {
+  const worker = new Worker(WORKER_URL)
+  const { port1, port2 } = new MessageChannel()
+  const cells = new Int32Array(new SharedArrayBuffer(8))
+  const h: Handle = {
+    worker,
+    port: port1,
+    cells,
+    alive: true,
+    ready: false,
+    lastActivity: 0,
+    busy: -1,
+    timer: undefined,
+    updates: [],
+    hotSent: 0,
+    onRequest: undefined,
+    onResult: undefined,
+    onDeath: undefined,
+    onReady: undefined,
+  }
+  worker.postMessage({ type: 'init', port: port2, cells } satisfies ToWorker, [port2])
+  port1.on('message', (req: ReadRequest) => {
+    h.lastActivity = performance.now()
+    h.onRequest?.(req)
+  })
+  worker.on('message', (m: FromWorker | { type: 'ready' }) => {
+    h.lastActivity = performance.now()
+    if (m.type === 'ready') {
+      h.ready = true
+      h.onReady?.()
+    } else h.onResult?.(m)
+  })
+  const dead = () => {
+    if (!h.alive) return
+    h.alive = false
+    port1.close()
+    h.onDeath?.()
+  }
+  worker.on('exit', dead)
+  worker.on('error', dead)
+  return h
+}
+
+function fees(o: TxOutcome): FeeDeltas {
+  return o.ok ? { base: o.baseFee, priority: o.priorityFee, l1: o.l1Fee } : NO_FEES
+}
+
+function sameAccount(a: Account | undefined, b: Account | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.nonce === b.nonce && a.balance === b.balance && a.codeHash === b.codeHash
+}
+
+function isEvmLike(tx: L2Tx): boolean {
+  return tx.type === DEPOSIT_TX_TYPE || tx.to === null || tx.data.length > 0
+}
+
+/**
+ * Optimistic parallel execution in the style of Block-STM. Workers execute txs
+ * speculatively against a replica of multi-version memory (the latest write of every
+ * lower tx, else the base state, read on demand from this thread) and return read and
+ * write sets. This thread commits in block order: a tx whose reads all equal the
+ * committed state is final; one that does not is re-executed here, on the committed
+ * state, so it is right the second time. Keys that caused a failed validation become
+ * "hot": later reads of them wait for the lower txs still running (the known writers)
+ * instead of speculating again. Fee-vault credits are deltas, same-sender txs are
+ * dispatched in nonce order, and the result is the sequential one, byte for byte.
+ */
+export class ParallelExecutor {
+  readonly workers: number
+  private readonly opts: Required<Omit<ParallelExecutorOptions, 'workers'>>
+  private pool: Handle[] = []
+  private chain: Promise<unknown> = Promise.resolve()
+  private blockId = 0
+  private closed = false
+
+  constructor(opts: ParallelExecutorOptions = {}) {
+    this.workers = Math.max(1, opts.workers ?? os.cpus().length)
+    this.opts = {
+      minParallelTxs: opts.minParallelTxs ?? 32,
+      txTimeoutMs: opts.txTimeoutMs ?? 30_000,
+      maxReexecutionRate: opts.maxReexecutionRate ?? 0.6,
+      window: opts.window ?? 512,
+    }
+  }
+
+  execute(
+    env: BlockEnv,
+    txs: L2Tx[],
+    state: StateReader,
+    config: ExecutorConfig,
+  ): Promise<BlockResult> {
+    const next = this.chain.then(() => this.run(env, txs, state, config))
+    this.chain = next.catch(() => undefined)
+    return next
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    const pool = this.pool
+    this.pool = []
+    await Promise.all(
+      pool.map((h) => {
+        h.onDeath = undefined
+        return h.worker.terminate()
+      }),
+    )
+  }
+
+  /** Test hook: make worker `i` hang for `ms` or exit, to prove the result is unchanged. */
+  injectFault(i: number, fault: { hang: number } | 'crash'): void {
+    const h = this.pool[i]
+    if (h === undefined) throw new ParallelExecutorError(`no worker ${i}`)
+    h.worker.postMessage(
+      (fault === 'crash' ? { type: 'crash' } : { type: 'hang', ms: fault.hang }) satisfies ToWorker,
+    )
+  }
+
+  /** Starts the pool now instead of on the first block (its start-up costs ~1 s). */
+  async warm(): Promise<void> {
+    this.ensurePool()
+  }
+
+  private ensurePool(): void {
+    if (this.closed) throw new ParallelExecutorError('executor is closed')
+    this.pool = this.pool.filter((h) => h.alive)
+    while (this.pool.length < this.workers) this.pool.push(spawn())
+  }
+
+  private async run(
+    env: BlockEnv,
+    txs: L2Tx[],
+    state: StateReader,
+    config: ExecutorConfig,
+  ): Promise<BlockResult> {
+    let evmTxs = 0
+    for (const tx of txs) if (isEvmLike(tx)) evmTxs++
+    if (evmTxs < this.opts.minParallelTxs) return executeBlockAsync(env, txs, state, config)
+    this.ensurePool()
+    const run = new BlockRun(++this.blockId, env, txs, state, config, this.opts, this.pool, () =>
+      spawn(),
+    )
+    try {
+      return await run.go()
+    } finally {
+      run.detach()
+    }
+  }
+}
+
+type Result = Extract<FromWorker, { type: 'result' }>
+
+class BlockRun {
+  private readonly n: number
+  private readonly bs: BlockState
+  private readonly acc: BlockAccumulator
+  private readonly mv: MultiVersion
+  private readonly hot: string[] = []
+  private readonly hotSet = new Set<string>()
+  private readonly results: Array<Result | 'failed' | undefined>
+  private readonly incarnation: number[]
+  private readonly prevSameSender: Int32Array
+  private readonly latest = new Map<number, [WriteSet, FeeDeltas]>()
+  private readonly retry: number[] = []
+  private readonly waits: Array<{ h: Handle; req: Extract<ReadRequest, { kind: 'wait' }> }> = []
+  private nextDispatch = 0
+  private frontier = 0
+  private reexecutions = 0
+  private draining = false
+  private committing = false
+  private finished = false
+  private ctx: EvmContext | undefined
+  private tenv: TxEnv | undefined
+  private resolve!: (r: BlockResult) => void
+  private reject!: (e: unknown) => void
+
+  constructor(
+    private readonly id: number,
+    private readonly env: BlockEnv,
+    private readonly txs: L2Tx[],
+    private readonly state: StateReader,
+    private readonly config: ExecutorConfig,
+    private readonly opts: Required<Omit<ParallelExecutorOptions, 'workers'>>,
+    private readonly pool: Handle[],
+    private readonly respawn: () => Handle,
+  ) {
+    this.n = txs.length
+    this.bs = new BlockState(state)
+    this.acc = new BlockAccumulator(env)
+    this.mv = new MultiVersion({
+      base: config.baseFeeVault,
+      priority: config.priorityFeeVault,
+      l1: config.l1FeeVault,
+    })
+    this.results = new Array(this.n).fill(undefined)
+    this.incarnation = new Array(this.n).fill(0)
+    this.prevSameSender = new Int32Array(this.n).fill(-1)
+    const last = new Map<string, number>()
+    for (let i = 0; i < this.n; i++) {
+      const tx = this.txs[i]!
+      const p = last.get(tx.from)
+      if (p !== undefined) this.prevSameSender[i] = p
+      last.set(tx.from, i)
+    }
+  }
+
+  go(): Promise<BlockResult> {
+    return new Promise<BlockResult>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+      for (const h of this.pool) this.attach(h)
+      this.dispatch()
+    })
+  }
+
+  detach(): void {
+    for (const h of this.pool) {
+      if (h.timer) clearTimeout(h.timer)
+      h.timer = undefined
+      h.busy = -1
+      h.updates = []
+      h.hotSent = 0
+      h.onRequest = h.onResult = h.onDeath = h.onReady = undefined
+      if (h.alive) h.worker.postMessage({ type: 'end', block: this.id } satisfies ToWorker)
+    }
+    if (this.ctx) releaseEvmContext(this.ctx)
+  }
+
+  private attach(h: Handle): void {
+    h.busy = -1
+    h.updates = [...this.latest].map(([tx, [ws, f]]) => [tx, ws, f])
+    h.hotSent = 0
+    h.onRequest = (req) => this.onRequest(h, req)
+    h.onResult = (m) => this.onResult(h, m)
+    h.onDeath = () => this.onDeath(h)
+    h.onReady = () => this.dispatch()
+    h.worker.postMessage({
+      type: 'begin',
+      block: this.id,
+      env: wire(this.env),
+      txs: this.txs,
+      config: this.config,
+    } satisfies ToWorker)
+  }
+
+  private fail(e: unknown): void {
+    if (this.finished) return
+    this.finished = true
+    this.reject(e)
+  }
+
+  // ---- requests from blocked workers ----
+
+  private onRequest(h: Handle, req: ReadRequest): void {
+    switch (req.kind) {
+      case 'account':
+        answer(h.port, h.cells, this.bs.baseAccount(req.address))
+        return
+      case 'storage':
+        answer(h.port, h.cells, this.bs.baseStorage(req.address, req.slot))
+        return
+      case 'code':
+        answer(h.port, h.cells, this.bs.code(req.hash))
+        return
+      case 'blockHash':
+        answer(h.port, h.cells, this.env.blockHash?.(req.n))
+        return
+      case 'wait':
+        this.waits.push({ h, req })
+        this.answerWaits()
+    }
+  }
+
+  /** A hot read by tx i is answered once no lower tx is running on another worker. */
+  private answerWaits(): void {
+    for (let k = 0; k < this.waits.length; k++) {
+      const { h, req } = this.waits[k]!
+      if (!h.alive) {
+        this.waits.splice(k--, 1)
+        continue
+      }
+      let blocked = false
+      for (const o of this.pool)
+        if (o !== h && o.alive && o.busy >= 0 && o.busy < req.tx) blocked = true
+      if (blocked) continue
+      this.waits.splice(k--, 1)
+      const value =
+        req.slot === null
+          ? this.mv.account(req.address, req.tx, (a) => this.bs.baseAccount(a))
+          : this.mv.storage(req.address, req.slot, req.tx, (a, s) => this.bs.baseStorage(a, s))
+      answer(h.port, h.cells, value)
+    }
+  }
+
+  // ---- results ----
+
+  private onResult(h: Handle, m: FromWorker): void {
+    if (m.block !== this.id || this.finished) return
+    if (h.busy === m.tx) {
+      h.busy = -1
+      if (h.timer) clearTimeout(h.timer)
+      h.timer = undefined
+    }
+    if (m.incarnation === this.incarnation[m.tx] && this.results[m.tx] === undefined) {
+      if (m.type === 'failed') this.results[m.tx] = 'failed'
+      else {
+        this.results[m.tx] = m
+        this.publish(m.tx, m.writes, fees(m.outcome))
+      }
+    }
+    this.answerWaits()
+    this.commit()
+    this.dispatch()
+  }
+
+  private publish(tx: number, ws: WriteSet, f: FeeDeltas): void {
+    this.mv.set(tx, ws, f)
+    this.latest.set(tx, [ws, f])
+    for (const h of this.pool) if (h.alive) h.updates.push([tx, ws, f])
+  }
+
+  private onDeath(h: Handle): void {
+    if (this.finished) return
+    if (h.timer) clearTimeout(h.timer)
+    if (h.busy >= 0) {
+      const tx = h.busy
+      this.incarnation[tx] = this.incarnation[tx]! + 1
+      if (this.results[tx] === undefined) this.retry.push(tx)
+      h.busy = -1
+    }
+    const at = this.pool.indexOf(h)
+    try {
+      const fresh = this.respawn()
+      if (at >= 0) this.pool[at] = fresh
+      else this.pool.push(fresh)
+      this.attach(fresh)
+    } catch (e) {
+      this.fail(e)
+      return
+    }
+    this.answerWaits()
+    this.commit()
+    this.dispatch()
+  }
+
+  // ---- dispatch ----
+
+  private nextTx(): number {
+    this.retry.sort((a, b) => a - b)
+    while (this.retry.length > 0) {
+      const tx = this.retry.shift()!
+      if (tx >= this.frontier && this.results[tx] === undefined) return tx
+    }
+    if (this.draining) return -1
+    while (this.nextDispatch < this.n && this.nextDispatch < this.frontier) this.nextDispatch++
+    const i = this.nextDispatch
+    if (i >= this.n || i >= this.frontier + this.opts.window) return -1
+    const p = this.prevSameSender[i]!
+    // same sender: the previous tx must have run first (its nonce bump is our input)
+    if (p >= this.frontier && this.results[p] === undefined) return -1
+    this.nextDispatch++
+    return i
+  }
+
+  private dispatch(): void {
+    if (this.finished) return
+    for (const h of this.pool) {
+      if (!h.alive || !h.ready || h.busy >= 0) continue
+      const tx = this.nextTx()
+      if (tx < 0) return
+      h.busy = tx
+      const msg: ToWorker = {
+        type: 'run',
+        block: this.id,
+        tx,
+        incarnation: this.incarnation[tx]!,
+        updates: h.updates,
+        hot: this.hot.slice(h.hotSent),
+      }
+      h.updates = []
+      h.hotSent = this.hot.length
+      h.worker.postMessage(msg)
+      h.lastActivity = performance.now()
+      this.watch(h)
+    }
+  }
+
+  /** A busy worker silent (no reads, no result) for txTimeoutMs is hung: replace it. */
+  private watch(h: Handle): void {
+    if (h.timer) clearTimeout(h.timer)
+    const left = h.lastActivity + this.opts.txTimeoutMs - performance.now()
+    h.timer = setTimeout(
+      () => {
+        h.timer = undefined
+        if (!h.alive || h.busy < 0 || this.finished) return
+        if (performance.now() - h.lastActivity < this.opts.txTimeoutMs) this.watch(h)
+        else h.worker.terminate().catch(() => undefined)
+      },
+      Math.max(1, left),
+    )
+  }
+
+  // ---- commit in block order ----
+
+  private validate(reads: ReadSet): boolean {
+    let ok = true
+    for (const [a, v] of reads.accounts)
+      if (!sameAccount(this.bs.account(a), v)) {
+        ok = false
+        this.markHot(a)
+      }
+    for (const [a, m] of reads.storage)
+      for (const [k, v] of m)
+        if (this.bs.storage(a, k) !== v) {
+          ok = false
+          this.markHot(a + k)
+        }
+    return ok
+  }
+
+  private markHot(key: string): void {
+    if (this.hotSet.has(key) || this.hotSet.size > 4096) return
+    this.hotSet.add(key)
+    this.hot.push(key)
+  }
+
+  private commit(): void {
+    if (this.committing || this.finished) return
+    this.committing = true
+    this.commitLoop()
+      .catch((e) => this.fail(e))
+      .finally(() => {
+        this.committing = false
+      })
+  }
+
+  private async commitLoop(): Promise<void> {
+    while (this.frontier < this.n) {
+      const f = this.frontier
+      const tx = this.txs[f]!
+      let r = this.results[f]
+      if (r === undefined) {
+        // Draining (too many conflicts): run what is left here, in order.
+        if (!this.draining) break
+        this.incarnation[f] = this.incarnation[f]! + 1
+        r = 'failed'
+      }
+      if (!this.acc.fits(tx)) {
+        this.acc.reject(f, tx, 'gas limit reached')
+        if (this.latest.has(f)) this.publish(f, EMPTY_WRITES, NO_FEES)
+      } else if (r !== 'failed' && this.validate(r.reads)) {
+        this.apply(f, tx, r.outcome, r.writes)
+      } else {
+        if (r !== 'failed') this.reexecutions++
+        await this.executeHere(f, tx)
+      }
+      this.frontier++
+      const done = this.frontier
+      if (!this.draining && done >= 64 && this.reexecutions / done > this.opts.maxReexecutionRate)
+        this.draining = true
+    }
+    this.answerWaits()
+    if (this.frontier >= this.n && !this.finished) {
+      this.finished = true
+      this.resolve(this.acc.finish(this.bs.toDiff(), 'parallel', this.reexecutions))
+      return
+    }
+    this.dispatch()
+  }
+
+  private apply(f: number, tx: L2Tx, o: TxOutcome, ws: WriteSet): void {
+    if (!o.ok) {
+      this.acc.reject(f, tx, o.reason)
+      return
+    }
+    this.bs.applyTx(ws)
+    this.bs.credit(this.config.baseFeeVault, o.baseFee)
+    this.bs.credit(this.config.priorityFeeVault, o.priorityFee)
+    this.bs.credit(this.config.l1FeeVault, o.l1Fee)
+    this.acc.include(tx, o)
+  }
+
+  /** Executes tx f on the committed state: all lower txs are final, so this is exact. */
+  private async executeHere(f: number, tx: L2Tx): Promise<void> {
+    if (this.ctx === undefined) {
+      this.ctx = acquireEvmContext(this.env.chainId)
+      this.tenv = txEnv(this.env, this.config, this.ctx)
+    }
+    this.ctx.state.reset(this.bs)
+    const o = await runTx(tx, this.tenv!)
+    const ws = snapshotWrites(this.ctx.state)
+    this.apply(f, tx, o, ws)
+    this.publish(f, o.ok ? ws : EMPTY_WRITES, fees(o))
+  }
+}
