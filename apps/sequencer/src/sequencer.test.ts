@@ -1,0 +1,154 @@
+import { type Address, fromHex, StateRootMismatchError } from '@lanes/core'
+import Database from 'better-sqlite3'
+import { afterEach, describe, expect, it } from 'vitest'
+import { GenesisMismatchError } from './builder/genesis.js'
+import { PoolRejectedError } from './mempool/errors.js'
+import { Sequencer } from './sequencer.js'
+import { tempDir, testConfig, testGenesis } from './testing/fixtures.js'
+import { addressOf, signTx, testKey } from './testing/sign.js'
+
+const KEYS = [testKey(1), testKey(2), testKey(3)]
+const CHAIN = 42069n
+const TO = '0x00000000000000000000000000000000000000aa' as Address
+
+const open: Sequencer[] = []
+const dirs: (() => void)[] = []
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close()
+  for (const c of dirs.splice(0)) c()
+})
+
+function start(dir: string, genesis = testGenesis(KEYS)) {
+  const s = Sequencer.open({ config: testConfig(dir), genesis, autoSeal: false })
+  open.push(s)
+  return s
+}
+
+function dir() {
+  const t = tempDir()
+  dirs.push(t.cleanup)
+  return t.dir
+}
+
+describe('Sequencer', () => {
+  it('seals submitted transfers into a block with receipts and new balances', async () => {
+    const s = start(dir())
+    const genesis = s.getBlock('latest', false)!
+    expect(genesis.header.number).toBe(0n)
+    const hashes = await Promise.all(
+      KEYS.map((k, i) =>
+        s.submitRawTransaction(
+          signTx(k, { chainId: CHAIN, nonce: 0n, to: TO, value: BigInt(i + 1) }),
+        ),
+      ),
+    )
+    expect(s.poolStatus()).toEqual({ pending: 3, queued: 0 })
+    expect(s.getTransaction(hashes[0]!)?.location).toBeNull()
+    expect(s.pendingNonce(addressOf(KEYS[0]!))).toBe(1n)
+
+    const block = await s.sealNext()
+    expect(block?.header.number).toBe(1n)
+    expect(block?.txs).toHaveLength(3)
+    expect(s.poolStatus()).toEqual({ pending: 0, queued: 0 })
+    expect(s.headNumber()).toBe(1n)
+    expect(s.stateAt('latest').balance(TO)).toBe(6n)
+    expect(s.stateAt(0n).balance(TO)).toBe(0n)
+    expect(s.stateAt('latest').nonce(addressOf(KEYS[1]!))).toBe(1n)
+
+    const r = s.getReceipt(hashes[1]!)!
+    expect(r.receipt.status).toBe(1)
+    expect(r.receipt.gasUsed).toBe(21_000n)
+    expect(r.location.blockNumber).toBe(1n)
+    expect(s.getTransaction(hashes[1]!)?.location?.blockHash).toBe(block!.header.hash)
+    expect(s.getBlock(block!.header.hash as never, true)).toBeUndefined()
+    expect(s.getBlock({ hash: block!.header.hash }, true)?.txs).toHaveLength(3)
+    expect(s.blockRange(0n, 5n).map((b) => b.header.number)).toEqual([0n, 1n])
+    expect(await s.sealNext()).toBeUndefined()
+  })
+
+  it('timestamps strictly increase and the base fee follows EIP-1559 with a floor', async () => {
+    const s = start(dir())
+    const key = KEYS[0]!
+    let prev = s.getBlock('latest', false)!.header
+    for (let n = 0n; n < 3n; n++) {
+      await s.submitRawTransaction(signTx(key, { chainId: CHAIN, nonce: n, to: TO }))
+      const b = (await s.sealNext())!
+      expect(b.header.timestamp).toBeGreaterThan(prev.timestamp)
+      expect(b.header.parentHash).toBe(prev.hash)
+      expect(b.header.baseFeePerGas).toBe(1_000_000n) // nearly empty blocks: stays at the floor
+      prev = b.header
+    }
+  })
+
+  it('rejects with geth errors and journals only accepted txs', async () => {
+    const s = start(dir())
+    const raw = signTx(KEYS[0]!, { chainId: CHAIN, nonce: 0n, to: TO })
+    await s.submitRawTransaction(raw)
+    await expect(s.submitRawTransaction(raw)).rejects.toThrow('already known')
+    await expect(
+      s.submitRawTransaction(signTx(testKey(99), { chainId: CHAIN, nonce: 0n, to: TO })),
+    ).rejects.toBeInstanceOf(PoolRejectedError)
+    await expect(
+      s.submitRawTransaction(signTx(KEYS[0]!, { chainId: 1n, nonce: 0n, to: TO })),
+    ).rejects.toThrow(/invalid chain id/)
+    await s.sealNext()
+    await expect(s.submitRawTransaction(raw)).rejects.toThrow(/nonce too low|already known/)
+    expect(s.store.journalAll()).toHaveLength(0)
+  })
+
+  it('reopens with the same head and root, re-admitting journaled txs', async () => {
+    const d = dir()
+    const s1 = start(d)
+    await s1.submitRawTransaction(signTx(KEYS[0]!, { chainId: CHAIN, nonce: 0n, to: TO }))
+    await s1.sealNext()
+    const pendingHash = await s1.submitRawTransaction(
+      signTx(KEYS[0]!, { chainId: CHAIN, nonce: 1n, to: TO }),
+    )
+    const head = s1.getBlock('latest', false)!.header
+    await s1.close()
+    open.splice(open.indexOf(s1), 1)
+
+    const s2 = start(d)
+    expect(s2.getBlock('latest', false)!.header).toEqual(head)
+    expect(s2.getTransaction(pendingHash)?.location).toBeNull()
+    expect(s2.pendingNonce(addressOf(KEYS[0]!))).toBe(2n)
+    const b = await s2.sealNext()
+    expect(b?.txs.map((t) => t.hash)).toEqual([pendingHash])
+  })
+
+  it('refuses a different genesis and halts on a tampered state root', async () => {
+    const d = dir()
+    const s1 = start(d)
+    await s1.submitRawTransaction(signTx(KEYS[0]!, { chainId: CHAIN, nonce: 0n, to: TO }))
+    await s1.sealNext()
+    await s1.close()
+    open.splice(0)
+    expect(() => start(d, testGenesis(KEYS.slice(1)))).toThrow(GenesisMismatchError)
+
+    const db = new Database(`${d}/sequencer.db`)
+    const row = db.prepare('SELECT header FROM blocks WHERE number = 1').get() as { header: string }
+    const h = JSON.parse(row.header)
+    h.stateRoot = `0x${'11'.repeat(32)}`
+    db.prepare('UPDATE blocks SET header = ? WHERE number = 1').run(JSON.stringify(h))
+    db.close()
+    expect(() => start(d)).toThrow(StateRootMismatchError)
+  })
+
+  it('serves proofs, logs filters and fee history', async () => {
+    const s = start(dir())
+    await s.submitRawTransaction(signTx(KEYS[0]!, { chainId: CHAIN, nonce: 0n, to: TO, value: 5n }))
+    await s.sealNext()
+    const p = await s.proof(TO, ['0x0'], 'latest')
+    expect(p.account?.balance).toBe(5n)
+    expect(fromHex(p.accountProof)[0]).toBe(0) // inclusion
+    expect(p.storageProof[0]?.value).toBe(0n)
+    expect(s.getLogs({ fromBlock: 0n, toBlock: 'latest' })).toEqual([])
+    expect(() => s.getLogs({ fromBlock: 1n, toBlock: 0n })).toThrow('invalid block range params')
+    const fh = s.feeHistory(2, 'latest', [50])
+    expect(fh.oldestBlock).toBe(0n)
+    expect(fh.baseFeePerGas).toHaveLength(3)
+    expect(fh.reward?.[1]).toEqual([10n ** 9n])
+    expect(s.syncStatus().sealed.number).toBe(1n)
+    expect(s.resolveBlock('safe')).toBe(0n)
+  })
+})

@@ -1,0 +1,209 @@
+import {
+  type Account,
+  type Address,
+  bigintToBytes32,
+  bytesToBigint,
+  fromHex,
+  type Hex,
+  type StateDiff,
+  type StateReader,
+  toHex,
+} from '@lanes/core'
+import {
+  accountKey,
+  accountValue,
+  encodeProof,
+  type LeafUpdate,
+  SparseMerkleTree,
+  SqliteNodeStore,
+  storageKey,
+  storageValue,
+} from '@lanes/state-tree'
+import type { SqliteDatabase } from './store.js'
+import type { LeafProof, WorldStatePort } from './world-state.js'
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ws_account (
+  address BLOB NOT NULL, version INTEGER NOT NULL, account BLOB,
+  PRIMARY KEY (address, version)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ws_storage (
+  address BLOB NOT NULL, slot BLOB NOT NULL, version INTEGER NOT NULL, value BLOB NOT NULL,
+  PRIMARY KEY (address, slot, version)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ws_code (hash BLOB PRIMARY KEY, code BLOB NOT NULL) WITHOUT ROWID;
+`
+
+const view = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
+
+function encodeAccount(a: Account): Buffer {
+  const out = Buffer.allocUnsafe(96)
+  out.set(bigintToBytes32(a.nonce), 0)
+  out.set(bigintToBytes32(a.balance), 32)
+  out.set(fromHex(a.codeHash), 64)
+  return out
+}
+
+function decodeAccount(b: Uint8Array): Account {
+  return {
+    nonce: bytesToBigint(b.subarray(0, 32)),
+    balance: bytesToBigint(b.subarray(32, 64)),
+    codeHash: toHex(b.subarray(64, 96)),
+  }
+}
+
+/**
+ * The state on the sequencer's SQLite connection: the Lanes sparse Merkle tree
+ * (@lanes/state-tree SparseMerkleTree over SqliteNodeStore) for roots and proofs, plus flat
+ * versioned rows (address/slot → value as of version) for reads at any retained block.
+ * Everything a version writes joins the caller's open transaction.
+ *
+ * Stand-in until @lanes/state-tree ships its WorldState; it implements the same port.
+ */
+export class SqliteWorldState implements WorldStatePort {
+  readonly tree: SparseMerkleTree
+  readonly #q: ReturnType<SqliteWorldState['prepare']>
+  readonly #db: SqliteDatabase
+  /** latest-version account cache (the executor and the pool read the head state most) */
+  readonly #latest = new Map<Address, Account | null>()
+  /** the tree's latest version as of the last applyDiff / reset */
+  #version: bigint | undefined
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db
+    db.exec(SCHEMA)
+    this.tree = new SparseMerkleTree(new SqliteNodeStore(db))
+    this.#q = this.prepare()
+    this.#version = this.tree.latestVersion()
+  }
+
+  /** Re-reads the version from disk (after the caller's transaction rolled back). */
+  reset(): void {
+    this.#latest.clear()
+    this.#version = this.tree.latestVersion()
+  }
+
+  private prepare() {
+    const db = this.#db
+    return {
+      account: db.prepare<[Buffer, number], { account: Buffer | null }>(
+        'SELECT account FROM ws_account WHERE address = ? AND version <= ? ORDER BY version DESC LIMIT 1',
+      ),
+      storage: db.prepare<[Buffer, Buffer, number], { value: Buffer }>(
+        'SELECT value FROM ws_storage WHERE address = ? AND slot = ? AND version <= ? ORDER BY version DESC LIMIT 1',
+      ),
+      code: db.prepare<[Buffer], { code: Buffer }>('SELECT code FROM ws_code WHERE hash = ?'),
+      putAccount: db.prepare<[Buffer, number, Buffer | null]>(
+        'INSERT OR REPLACE INTO ws_account (address, version, account) VALUES (?, ?, ?)',
+      ),
+      putStorage: db.prepare<[Buffer, Buffer, number, Buffer]>(
+        'INSERT OR REPLACE INTO ws_storage (address, slot, version, value) VALUES (?, ?, ?, ?)',
+      ),
+      putCode: db.prepare<[Buffer, Buffer]>(
+        'INSERT OR IGNORE INTO ws_code (hash, code) VALUES (?, ?)',
+      ),
+      latestAccounts: db.prepare<[], { address: Buffer; account: Buffer | null }>(
+        `SELECT a.address, a.account FROM ws_account a
+         WHERE a.version = (SELECT max(version) FROM ws_account b WHERE b.address = a.address)`,
+      ),
+      latestStorage: db.prepare<[], { address: Buffer; slot: Buffer; value: Buffer }>(
+        `SELECT s.address, s.slot, s.value FROM ws_storage s
+         WHERE s.version = (SELECT max(version) FROM ws_storage t
+                            WHERE t.address = s.address AND t.slot = s.slot)`,
+      ),
+    }
+  }
+
+  latestVersion(): bigint | undefined {
+    return this.#version
+  }
+
+  applyDiff(version: bigint, diff: StateDiff): Hex {
+    const v = Number(version)
+    const updates: LeafUpdate[] = []
+    for (const [hash, code] of diff.code) this.#q.putCode.run(view(fromHex(hash)), view(code))
+    for (const [address, account] of diff.accounts) {
+      this.#q.putAccount.run(view(fromHex(address)), v, account ? encodeAccount(account) : null)
+      updates.push({ key: accountKey(address), value: account ? accountValue(account) : null })
+    }
+    for (const [address, slots] of diff.storage) {
+      const a = view(fromHex(address))
+      for (const [slot, value] of slots) {
+        const word = storageValue(value)
+        this.#q.putStorage.run(a, view(fromHex(slot)), v, word ? view(word) : Buffer.alloc(0))
+        updates.push({ key: storageKey(address, slot), value: word })
+      }
+    }
+    this.#latest.clear()
+    const root = this.tree.applyBatch(version, updates)
+    this.#version = version
+    return root
+  }
+
+  rootAt(version: bigint): Hex {
+    return this.tree.rootAt(version)
+  }
+
+  /** Rehashes every latest leaf from the flat rows into a fresh in-memory tree. */
+  recomputeRoot(): Hex {
+    const updates: LeafUpdate[] = []
+    for (const r of this.#q.latestAccounts.iterate()) {
+      if (!r.account) continue
+      updates.push({
+        key: accountKey(toHex(r.address) as Address),
+        value: accountValue(decodeAccount(r.account)),
+      })
+    }
+    for (const r of this.#q.latestStorage.iterate()) {
+      if (r.value.length === 0) continue
+      updates.push({
+        key: storageKey(toHex(r.address) as Address, toHex(r.slot)),
+        value: new Uint8Array(r.value),
+      })
+    }
+    const t = SparseMerkleTree.inMemory()
+    return t.applyBatch(0n, updates)
+  }
+
+  #account(address: Address, version: number): Account | undefined {
+    const latest = this.#version
+    const cacheable = latest !== undefined && BigInt(version) >= latest
+    if (cacheable) {
+      const hit = this.#latest.get(address)
+      if (hit !== undefined) return hit ?? undefined
+    }
+    const row = this.#q.account.get(view(fromHex(address)), version)
+    const acct = row?.account ? decodeAccount(row.account) : undefined
+    if (cacheable) this.#latest.set(address, acct ?? null)
+    return acct
+  }
+
+  readerAt(version: bigint): StateReader {
+    const v = Number(version)
+    return {
+      getAccount: (address) => this.#account(address, v),
+      getStorage: (address, slot) => {
+        const row = this.#q.storage.get(view(fromHex(address)), view(fromHex(slot)), v)
+        return row && row.value.length > 0 ? bytesToBigint(row.value) : 0n
+      },
+      getCode: (hash) => {
+        const row = this.#q.code.get(view(fromHex(hash)))
+        return row ? new Uint8Array(row.code) : undefined
+      },
+    }
+  }
+
+  proveAccount(address: Address, version: bigint): LeafProof {
+    const acct = this.#account(address, Number(version))
+    return {
+      proof: encodeProof(this.tree.prove(accountKey(address), version)),
+      value: acct ? accountValue(acct) : null,
+    }
+  }
+
+  proveStorage(address: Address, slot: Hex, version: bigint): LeafProof {
+    const value = this.readerAt(version).getStorage(address, slot)
+    return {
+      proof: encodeProof(this.tree.prove(storageKey(address, slot), version)),
+      value: storageValue(value),
+    }
+  }
+}
