@@ -14,6 +14,7 @@ export { SqliteFlatState } from './sqlite-flat-state.js'
 export { SqliteNodeStore } from './sqlite-node-store.js'
 export { type LeafUpdate, SparseMerkleTree, type SparseMerkleTreeOptions } from './tree.js'
 export * from './verify.js'
+export { WorkerHasher, type WorkerHasherOptions } from './worker-hasher.js'
 export {
   type AccountProof,
   diffToBatch,
