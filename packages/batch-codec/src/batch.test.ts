@@ -95,6 +95,26 @@ describe('encodeBatch / decodeBatch', () => {
     expect(performance.now() - t).toBeLessThan(2000)
   })
 
+  it('bounds how far zero words expand calldata', () => {
+    const batch = sample()
+    const base = batch.blocks.flatMap((b) => b.txs)[0]!
+    const data = new Uint8Array(4 + 32 * 1000)
+    data[0] = 0xaa
+    const tx = decodeTransaction(
+      serializeSignedTx({ ...base, type: 2, data, gasLimit: 10_000_000n, accessList: [] }),
+      { chainId },
+    )
+    const big: Batch = { ...batch, blocks: batch.blocks.map((b) => ({ ...b, txs: [] })) }
+    big.blocks[0]!.txs = Array.from({ length: 10 }, () => tx)
+    const payload = encodeBatch(big, { quality: 5 })
+    expect(decodeBatch(payload, { chainId })).toEqual(big)
+    const bodyLength = encodeBatchBody(big).length
+    expect(bodyLength).toBeLessThan(20_000) // 320 KB of calldata in under 20 KB of body
+    expect(() => decodeBatch(payload, { chainId, maxDecompressedBytes: 100_000 })).toThrow(
+      /calldata expands beyond 100000/,
+    )
+  })
+
   it('rejects a body shorter than declared or with trailing bytes', () => {
     const batch = sample()
     const body = encodeBatchBody(batch)

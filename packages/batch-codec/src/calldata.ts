@@ -1,6 +1,7 @@
+import { MAX_TX_SIZE } from '@lanes/core'
 import { type ByteReader, ByteWriter, U256_MAX, uvarintLength } from './bytes.js'
 import { DictColumn, readRefs } from './dict.js'
-import { MalformedBatchError } from './errors.js'
+import { BatchTooLargeError, MalformedBatchError } from './errors.js'
 import { MAX_VALUE_EXPONENT, pow10, splitDecimal } from './value.js'
 
 /** Word code for "value = mantissa · 10^e": DECIMAL_BASE + e, e in 1..77 (spec §3.4). */
@@ -67,12 +68,16 @@ export class CalldataEncoder {
   }
 }
 
-/** Reads C14–C20 back into T calldata strings. */
-export function readCalldata(r: ByteReader, T: number): Uint8Array[] {
+/**
+ * Reads C14–C20 back into T calldata strings. Zero words cost one body byte but expand to 32,
+ * so expansion is bounded: per tx by the raw tx size limit, in total by `maxTotal`.
+ */
+export function readCalldata(r: ByteReader, T: number, maxTotal: number): Uint8Array[] {
   const shapes = new Array<number>(T)
   let rawTotal = 0
   let wordTotal = 0
   let abiCount = 0
+  let expanded = 0
   for (let i = 0; i < T; i++) {
     // Raw bytes and word codes (≥ 1 byte per word) must fit what is left of the body.
     const shape = r.uint('data shape', 2 * (r.remaining - rawTotal - wordTotal) + 1)
@@ -83,6 +88,12 @@ export function readCalldata(r: ByteReader, T: number): Uint8Array[] {
     } else rawTotal += shape / 2
     if (rawTotal + wordTotal > r.remaining)
       throw new MalformedBatchError(`tx ${i}: calldata longer than the body`)
+    const len = shape & 1 ? 4 + 16 * (shape - 1) : shape / 2
+    if (len > MAX_TX_SIZE)
+      throw new MalformedBatchError(`tx ${i}: ${len} bytes of calldata exceed the tx size limit`)
+    expanded += len
+    if (expanded > maxTotal)
+      throw new BatchTooLargeError(`batch calldata expands beyond ${maxTotal} bytes`)
   }
   const raw = r.bytes(rawTotal, 'raw data')
   const { refs: selRefs, size: selCount } = readRefs(r, abiCount, 1, 'selector ref')

@@ -72,7 +72,7 @@ export function decodeBatchHeader(payload: Uint8Array, opts: DecodeBatchOptions)
   return decodeHeader(payload, opts).header
 }
 
-function decodeBody(body: Uint8Array, header: BatchHeader): BatchBlock[] {
+function decodeBody(body: Uint8Array, header: BatchHeader, maxExpanded: number): BatchBlock[] {
   const r = new ByteReader(body, 'body')
   const n = Number(header.lastBlock - header.firstBlock) + 1
   // Each block takes at least 3 body bytes (B1/B3/B4 uvarints): bound before allocating.
@@ -174,7 +174,7 @@ function decodeBody(body: Uint8Array, header: BatchHeader): BatchBlock[] {
     if (v > U256_MAX) throw new MalformedBatchError(`tx ${i}: value above 2^256 - 1`)
     values.push(v)
   }
-  const calldata = readCalldata(r, T)
+  const calldata = readCalldata(r, T, maxExpanded)
   const accessLists: AccessListItem[][] = []
   for (let i = 0; i < T; i++) {
     if (types[i] === 0) {
@@ -246,5 +246,6 @@ function bytes32ToBigint(buf: Uint8Array, offset: number): bigint {
 export function decodeBatch(payload: Uint8Array, opts: DecodeBatchOptions): Batch {
   const { header, bodyLength, bodyOffset } = decodeHeader(payload, opts)
   const body = decompressBody(payload.subarray(bodyOffset), bodyLength)
-  return { header, blocks: decodeBody(body, header) }
+  const max = opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES
+  return { header, blocks: decodeBody(body, header, max) }
 }
