@@ -1,3 +1,4 @@
+import type { Genesis } from './genesis.js'
 import type { Hex } from './hex.js'
 import { fromHex, toHex } from './hex.js'
 import { keccak256, keccak256Hex } from './keccak.js'
@@ -103,4 +104,25 @@ export function blockSize(h: Omit<BlockHeader, 'hash'>, txs: readonly L2Tx[]): n
   const txList = rlpHeader(body, true).length + body
   const payload = header + txList + 2
   return rlpHeader(payload, true).length + payload
+}
+
+/** Block 0: the genesis state, no txs, base fee = the minimum. */
+export function genesisHeader(genesis: Genesis, stateRoot: Hex): BlockHeader {
+  const fields = {
+    number: 0n,
+    parentHash: ZERO_HASH,
+    timestamp: genesis.timestamp,
+    stateRoot,
+    transactionsRoot: EMPTY_TRIE_ROOT,
+    receiptsRoot: EMPTY_TRIE_ROOT,
+    logsBloom: `0x${'00'.repeat(256)}` as Hex,
+    gasLimit: genesis.gasLimit,
+    gasUsed: 0n,
+    baseFeePerGas: genesis.minBaseFee,
+    coinbase: genesis.feeVaults.priorityFee,
+    l1OriginNumber: 0n,
+    l1OriginHash: ZERO_HASH,
+    depositCursor: 0n,
+  }
+  return { ...fields, hash: blockHash(fields) }
 }
