@@ -25,7 +25,8 @@ export class SequencerRpcError extends BatcherError {
 }
 
 type JsonHeader = { [K in keyof BlockHeader]: string }
-type JsonBlock = { header: JsonHeader; txs: Hex[] }
+/** lanes_getBlockRange's block: the header fields flat, plus `transactions` (signed ones carry `raw`, deposits do not) */
+export type RangeBlockJson = JsonHeader & { transactions: Array<{ type: string; raw?: Hex }> }
 
 const BIGINT_FIELDS = [
   'number',
@@ -36,33 +37,54 @@ const BIGINT_FIELDS = [
   'l1OriginNumber',
   'depositCursor',
 ] as const
+const HEADER_FIELDS = [
+  ...BIGINT_FIELDS,
+  'hash',
+  'parentHash',
+  'stateRoot',
+  'transactionsRoot',
+  'receiptsRoot',
+  'logsBloom',
+  'coinbase',
+  'l1OriginHash',
+] as const
 
-export function headerFromJson(h: JsonHeader): BlockHeader {
-  const out = { ...h } as unknown as Record<string, unknown>
-  for (const f of BIGINT_FIELDS) out[f] = BigInt(h[f])
-  return out as unknown as BlockHeader
+/** Parse the sequencer's lanes_getBlockRange block; deposits are skipped (they come from L1). */
+export function blockFromRangeJson(b: RangeBlockJson): SealedBlock {
+  const header: Record<string, unknown> = {}
+  for (const f of HEADER_FIELDS) {
+    if (b[f] === undefined) throw new SequencerRpcError(`lanes_getBlockRange block lacks ${f}`)
+    header[f] = b[f]
+  }
+  for (const f of BIGINT_FIELDS) header[f] = BigInt(b[f])
+  const txs: Uint8Array[] = []
+  for (const t of b.transactions) if (t.raw !== undefined) txs.push(fromHex(t.raw))
+  return { header: header as unknown as BlockHeader, txs }
 }
 
-export function headerToJson(h: BlockHeader): JsonHeader {
-  const out = { ...h } as unknown as Record<string, unknown>
-  for (const f of BIGINT_FIELDS) out[f] = toQuantity(h[f])
-  return out as unknown as JsonHeader
+/** The same JSON, for fakes and job data (signed txs only). */
+export function blockToRangeJson(b: SealedBlock): RangeBlockJson {
+  const out: Record<string, unknown> = {}
+  for (const f of HEADER_FIELDS) out[f] = b.header[f]
+  for (const f of BIGINT_FIELDS) out[f] = toQuantity(b.header[f])
+  out.transactions = b.txs.map((t) => ({
+    type: toQuantity(t[0]! > 0x7f ? 0 : t[0]!),
+    raw: toHex(t),
+  }))
+  return out as RangeBlockJson
 }
 
-export const blockToJson = (b: SealedBlock): JsonBlock => ({
-  header: headerToJson(b.header),
-  txs: b.txs.map(toHex),
-})
-export const blockFromJson = (b: JsonBlock): SealedBlock => ({
-  header: headerFromJson(b.header),
-  txs: b.txs.map((t) => fromHex(t)),
-})
+export const blockToJson = blockToRangeJson
+export const blockFromJson = blockFromRangeJson
 
 /** The real BlockSource: the sequencer's lanes_* JSON-RPC methods. */
 export class RpcBlockSource implements BlockSource {
   private id = 0
+  private throttleSupported = true
   constructor(
     private readonly url: string,
+    /** the sequencer's maxBlockRange; learned from its error when smaller */
+    private maxRange = 100,
     private readonly timeoutMs = 10_000,
   ) {}
 
@@ -77,30 +99,50 @@ export class RpcBlockSource implements BlockSource {
     })
     const body = (await res.json()) as { result?: T; error?: { code: number; message: string } }
     if (body.error)
-      throw new SequencerRpcError(`${method} failed: ${body.error.message} (${body.error.code})`)
+      throw new SequencerRpcError(`${method} failed: ${body.error.message} (${body.error.code})`, {
+        details: String(body.error.code),
+      })
     return body.result as T
   }
 
   async syncStatus(): Promise<SyncStatus> {
-    const s = await this.call<{ sealed?: { number: string } | string; sealedHead?: string }>(
-      'lanes_syncStatus',
-      [],
-    )
-    const v = s.sealedHead ?? (typeof s.sealed === 'string' ? s.sealed : s.sealed?.number)
-    if (v === undefined) throw new SequencerRpcError('lanes_syncStatus returned no sealed head')
-    return { sealedHead: BigInt(v) }
+    const s = await this.call<{ sealed: { number: string } }>('lanes_syncStatus', [])
+    return { sealedHead: BigInt(s.sealed.number) }
   }
 
   async getBlockRange(from: bigint, to: bigint): Promise<SealedBlock[]> {
-    const r = await this.call<JsonBlock[]>('lanes_getBlockRange', [
-      toQuantity(from),
-      toQuantity(to),
-    ])
-    return r.map(blockFromJson)
+    const out: SealedBlock[] = []
+    for (let f = from; f <= to; ) {
+      const t = f + BigInt(this.maxRange) - 1n < to ? f + BigInt(this.maxRange) - 1n : to
+      let r: RangeBlockJson[]
+      try {
+        r = await this.call<RangeBlockJson[]>('lanes_getBlockRange', [toQuantity(f), toQuantity(t)])
+      } catch (e) {
+        const m = /at most (\d+) blocks/.exec((e as Error).message)
+        if (m && Number(m[1]) < this.maxRange) {
+          this.maxRange = Math.max(1, Number(m[1]))
+          continue
+        }
+        throw e
+      }
+      out.push(...r.map(blockFromRangeJson))
+      if (r.length < Number(t - f + 1n)) break
+      f = t + 1n
+    }
+    return out
   }
 
   async setThrottle(t: ThrottleRequest): Promise<void> {
-    await this.call('lanes_setThrottle', [{ on: t.on, maxBlockBytes: toQuantity(t.maxBlockBytes) }])
+    if (!this.throttleSupported) return
+    try {
+      await this.call('lanes_setThrottle', [
+        { on: t.on, maxBlockBytes: toQuantity(t.maxBlockBytes) },
+      ])
+    } catch (e) {
+      // a sequencer without the admin method: keep batching, just do not throttle
+      if ((e as SequencerRpcError).details === '-32601') this.throttleSupported = false
+      else throw e
+    }
   }
 }
 

@@ -1,0 +1,24 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { RpcBlockSource } from './block-source.js'
+import { FakeSequencer } from './testing/fake-sequencer.js'
+import { serveFakeSequencer } from './testing/sequencer-server.js'
+
+describe('RpcBlockSource over HTTP', () => {
+  const seq = new FakeSequencer(901n, `0x${'11'.repeat(32)}`)
+  let close: (() => Promise<void>) | undefined
+  afterAll(async () => close?.())
+
+  it('pages through the sequencer range limit and parses headers and raw txs', async () => {
+    for (let i = 0; i < 23; i++) await seq.sealBlock(i % 3)
+    const srv = await serveFakeSequencer(seq, 7)
+    close = srv.close
+    const src = new RpcBlockSource(srv.url, 100)
+    expect((await src.syncStatus()).sealedHead).toBe(23n)
+    const got = await src.getBlockRange(2n, 30n)
+    expect(got.map((b) => b.header.number)).toEqual(seq.blocks.slice(1).map((b) => b.header.number))
+    expect(got[4]!.header).toEqual(seq.blocks[5]!.header)
+    expect(got[4]!.txs).toEqual(seq.blocks[5]!.txs)
+    await src.setThrottle({ on: true, maxBlockBytes: 5000 })
+    expect(seq.throttles).toEqual([{ on: true, maxBlockBytes: 5000 }])
+  })
+})
