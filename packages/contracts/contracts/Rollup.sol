@@ -13,9 +13,10 @@ contract Rollup is IRollup {
     uint8 internal constant DA_CALLDATA = 0;
     uint8 internal constant DA_BLOBS = 1;
 
-    /// @dev Recent batches keep their data hash and metadata in a ring of pre-warmed slots, so
-    /// a commit writes one fresh slot (the post state root) instead of three. The ring must
-    /// hold every unfinalized batch plus the last finalized one (revertBatches needs it).
+    /// @dev Committed batches live in a ring of pre-warmed slots (overwriting a non-zero word
+    /// costs 5k gas, a fresh one 22k), so a commit writes no fresh storage at all; finalization
+    /// copies the post state root to permanent storage for withdrawals. The ring must hold every
+    /// unfinalized batch plus the last finalized one (commit and revertBatches read it).
     uint64 public constant BATCH_RING_SIZE = 128;
     uint64 public constant MAX_UNFINALIZED_BATCHES = BATCH_RING_SIZE - 1;
 
@@ -43,6 +44,7 @@ contract Rollup is IRollup {
     uint64 public inclusionWindow;
 
     struct RingEntry {
+        bytes32 postStateRoot;
         bytes32 dataHash;
         uint64 lastBlock;
         uint64 depositCursor;
@@ -51,7 +53,8 @@ contract Rollup is IRollup {
     }
 
     RingEntry[128] internal _ring;
-    mapping(uint256 => bytes32) internal _postStateRoots;
+    /// @dev post state roots of finalized batches, kept forever
+    mapping(uint256 => bytes32) internal _finalizedRoots;
     /// @dev running queue hash after deposit i (h_{i+1})
     mapping(uint256 => bytes32) internal _queueHashAfter;
     /// @dev L1 block number of deposit i, four uint64 per word
@@ -81,7 +84,7 @@ contract Rollup is IRollup {
         // the first BATCH_RING_SIZE commits. Index 0 of the metadata doubles as the genesis
         // record (lastBlock 0, cursor 0) that revertBatches(0) restores from.
         for (uint256 i = 0; i < BATCH_RING_SIZE; i++) {
-            _ring[i] = RingEntry(bytes32(uint256(1)), 0, 0, 1, 0);
+            _ring[i] = RingEntry(bytes32(uint256(1)), bytes32(uint256(1)), 0, 0, 1, 0);
         }
         emit OwnershipTransferred(address(0), owner_);
         emit SequencerUpdated(address(0), sequencer_);
@@ -156,7 +159,8 @@ contract Rollup is IRollup {
         if (index - _nextFinalizedIndex >= MAX_UNFINALIZED_BATCHES) {
             revert TooManyUnfinalizedBatches(MAX_UNFINALIZED_BATCHES);
         }
-        bytes32 parent = index == 0 ? genesisStateRoot : _postStateRoots[index - 1];
+        // batch index-1 is unfinalized or the last finalized one: still in the ring
+        bytes32 parent = index == 0 ? genesisStateRoot : _ring[(index - 1) % BATCH_RING_SIZE].postStateRoot;
         if (c.parentStateRoot != parent) revert BadParentStateRoot(parent, c.parentStateRoot);
         uint64 lastBlock = _lastBlock;
         if (c.firstBlock != lastBlock + 1) revert BadFirstBlock(lastBlock + 1, c.firstBlock);
@@ -180,9 +184,8 @@ contract Rollup is IRollup {
         _nextBatchIndex = index + 1;
         _lastBlock = c.lastBlock;
         _depositCursor = cursor;
-        _postStateRoots[index] = c.postStateRoot;
         _ring[index % BATCH_RING_SIZE] = RingEntry(
-            dataHash, c.lastBlock, cursor, uint64(block.timestamp), uint64(block.number)
+            c.postStateRoot, dataHash, c.lastBlock, cursor, uint64(block.timestamp), uint64(block.number)
         );
         emit BatchCommitted(
             index,
@@ -206,11 +209,12 @@ contract Rollup is IRollup {
         uint64 readyAt = e.committedAt + finalizationDelay;
         if (block.timestamp < readyAt) revert FinalizationTooEarly(readyAt, uint64(block.timestamp));
         bytes32 dataHash = e.dataHash;
-        bytes32 post = _postStateRoots[index];
+        bytes32 post = e.postStateRoot;
         bytes32 digest = _attestationDigest(index, post, dataHash);
         bytes32 signed = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
         if (_recover(signed, attestation) != msg.sender) revert BadAttestation();
         _nextFinalizedIndex = index + 1;
+        _finalizedRoots[index] = post;
         emit BatchFinalized(index, post, dataHash);
     }
 
@@ -251,7 +255,7 @@ contract Rollup is IRollup {
     function batches(uint64 index) external view returns (StoredBatch memory b) {
         uint64 next = _nextBatchIndex;
         if (index >= next) return b;
-        b.postStateRoot = _postStateRoots[index];
+        b.postStateRoot = _postRootOf(index);
         if (next - index <= BATCH_RING_SIZE) {
             RingEntry storage e = _ring[index % BATCH_RING_SIZE];
             b.dataHash = e.dataHash;
@@ -264,14 +268,21 @@ contract Rollup is IRollup {
 
     function postStateRootOf(uint64 index) external view returns (bytes32) {
         if (index >= _nextBatchIndex) revert BatchNotCommitted(index);
-        return _postStateRoots[index];
+        return _postRootOf(index);
+    }
+
+    /// @dev for a committed batch: finalized ones from permanent storage, others from the ring
+    function _postRootOf(uint64 index) internal view returns (bytes32) {
+        if (index < _nextFinalizedIndex) return _finalizedRoots[index];
+        return _ring[index % BATCH_RING_SIZE].postStateRoot;
     }
 
     /// @notice The digest the prover signs (before the EIP-191 prefix) for a batch in the ring.
     function attestationDigest(uint64 index) external view returns (bytes32) {
         uint64 next = _nextBatchIndex;
         if (index >= next || next - index > BATCH_RING_SIZE) revert BatchNotCommitted(index);
-        return _attestationDigest(index, _postStateRoots[index], _ring[index % BATCH_RING_SIZE].dataHash);
+        RingEntry storage e = _ring[index % BATCH_RING_SIZE];
+        return _attestationDigest(index, e.postStateRoot, e.dataHash);
     }
 
     function _attestationDigest(uint64 index, bytes32 post, bytes32 dataHash)
@@ -279,7 +290,7 @@ contract Rollup is IRollup {
         view
         returns (bytes32)
     {
-        bytes32 parent = index == 0 ? genesisStateRoot : _postStateRoots[index - 1];
+        bytes32 parent = index == 0 ? genesisStateRoot : _postRootOf(index - 1);
         return keccak256(abi.encode(l2ChainId, address(this), index, parent, post, dataHash));
     }
 
@@ -358,7 +369,7 @@ contract Rollup is IRollup {
         // L2WithdrawalStore keeps `mapping(bytes32 => bool) sent` at slot 0.
         bytes32 slot = keccak256(abi.encode(wh, uint256(0)));
         bool ok = SmtVerifier.verifyStorage(
-            _postStateRoots[batchIndex], LanesPredeploys.L2_WITHDRAWAL_STORE, slot, bytes32(uint256(1)), proof
+            _finalizedRoots[batchIndex], LanesPredeploys.L2_WITHDRAWAL_STORE, slot, bytes32(uint256(1)), proof
         );
         if (!ok) revert BadWithdrawalProof();
         claimed[wh] = true;

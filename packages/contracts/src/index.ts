@@ -1,4 +1,6 @@
 export * from './attestation.js'
+export { fixtureBlob, fixtureBlobTx, fixtureSidecars } from './blob-fixture.js'
+export type { BatchCommitmentInput } from './commitment.js'
 export * from './constants.js'
 export * from './deploy.js'
 export * from './deposit.js'
