@@ -11,6 +11,7 @@ import { recoverSender } from './recover.js'
 import { RlpError, type RlpItem, rlpDecodeList, rlpEncode, rlpUint } from './rlp.js'
 import { type SignedTxFields, serializeSignedTx, type UnsignedTxFields } from './serialize.js'
 import {
+  FeeProductOverflowError,
   IntrinsicGasTooLowError,
   InvalidChainIdError,
   InvalidSignatureValuesError,
@@ -213,6 +214,34 @@ describe('decodeTransaction: validation with geth messages', () => {
     expectError(() => decode(encode({ ...good, r: 0n })), InvalidSignatureValuesError, msg)
     expectError(() => decode(encode({ ...good, s: 0n })), InvalidSignatureValuesError, msg)
     expectError(() => decode(encode({ ...good, r: SECP256K1_N })), InvalidSignatureValuesError, msg)
+  })
+
+  it('rejects legacy v below 35 like geth (wrapped uint64 chain id)', () => {
+    const raw = editFields(encode(sign(base(0))), (f) => {
+      f[6] = rlpUint(29n)
+    })
+    expectError(
+      () => decode(raw),
+      InvalidChainIdError,
+      'invalid chain id for signer: have 9223372036854775805 want 901',
+    )
+  })
+
+  it('rejects gasLimit * fee cap overflowing 256 bits', () => {
+    const huge = 2n ** 255n
+    for (const f of [
+      base(0, { gasPrice: huge }),
+      base(2, { maxFeePerGas: huge, maxPriorityFeePerGas: 1n }),
+    ]) {
+      expectError(
+        () => decode(encode(sign(f))),
+        FeeProductOverflowError,
+        `insufficient funds for gas * price + value: gas 100000 * price ${huge} overflows 256 bits`,
+      )
+    }
+    // exactly at the limit is fine
+    const max = (2n ** 256n - 1n) / 100_000n
+    expect(decode(encode(sign(base(1, { gasPrice: max })))).gasPrice).toBe(max)
   })
 
   it('rejects yParity other than 0/1 in typed txs', () => {

@@ -14,6 +14,7 @@ import {
   rlpUint,
 } from './rlp.js'
 import {
+  FeeProductOverflowError,
   IntrinsicGasTooLowError,
   InvalidChainIdError,
   InvalidSignatureValuesError,
@@ -112,9 +113,11 @@ function decodeLegacy(raw: Uint8Array, wantChainId: bigint): SignedTx {
   // geth's isProtectedV: 27/28 (and 0/1, never valid) mean no EIP-155 chain id.
   if (v === 27n || v === 28n || v === 0n || v === 1n) throw new UnprotectedTxError()
   checkInitCode(to, data)
-  if (v < 35n) throw new InvalidSignatureValuesError(`legacy v ${v}`)
-  const chainId = (v - 35n) >> 1n
+  checkFeeProduct(gasLimit, gasPrice)
+  // geth's deriveChainId: for v < 35 its uint64 subtraction wraps, giving a huge chain id.
+  const chainId = v < 35n ? BigInt.asUintN(64, v - 35n) >> 1n : (v - 35n) >> 1n
   if (chainId !== wantChainId) throw new InvalidChainIdError(chainId, wantChainId)
+  if (v < 35n) throw new InvalidSignatureValuesError(`legacy v ${v}`)
   const yParity = Number((v - 35n) & 1n) as 0 | 1
   checkSignature(yParity, r, s)
 
@@ -185,6 +188,7 @@ function decodeTyped(raw: Uint8Array, type: 1 | 2, wantChainId: bigint): SignedT
 
   checkInitCode(to, data)
   if (maxPriorityFeePerGas > gasPrice) throw new TipAboveFeeCapError()
+  checkFeeProduct(gasLimit, gasPrice)
   if (chainId !== wantChainId) throw new InvalidChainIdError(chainId, wantChainId)
   if (v > 1n) throw new InvalidSignatureValuesError(`yParity ${v}`)
   const yParity = Number(v) as 0 | 1
@@ -211,6 +215,12 @@ function decodeTyped(raw: Uint8Array, type: 1 | 2, wantChainId: bigint): SignedT
     s,
     signingHash: sigHash,
   })
+}
+
+const MAX_UINT256 = (1n << 256n) - 1n
+
+function checkFeeProduct(gasLimit: bigint, feeCap: bigint): void {
+  if (gasLimit * feeCap > MAX_UINT256) throw new FeeProductOverflowError(gasLimit, feeCap)
 }
 
 function checkInitCode(to: Address | null, data: Uint8Array): void {

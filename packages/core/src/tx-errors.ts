@@ -16,6 +16,7 @@ export const TX_ERROR_TEXT = {
   maxInitCodeSize: 'max initcode size exceeded',
   tipAboveFeeCap: 'max priority fee per gas higher than max fee per gas',
   shortTypedTx: 'typed transaction too short',
+  insufficientFunds: 'insufficient funds for gas * price + value',
 } as const
 
 export class TxTypeNotSupportedError extends RpcVisibleError {
@@ -100,5 +101,23 @@ export class TipAboveFeeCapError extends RpcVisibleError {
   override name = 'TipAboveFeeCapError'
   constructor() {
     super(-32000, TX_ERROR_TEXT.tipAboveFeeCap)
+  }
+}
+
+/**
+ * gasLimit × fee cap does not fit in 256 bits, so no balance can ever pay for it. Invalid
+ * by the execution spec (ethereum/tests GASLIMIT_PRICE_PRODUCT_OVERFLOW); geth reaches the
+ * same verdict later through its balance check, hence its sentinel text.
+ */
+export class FeeProductOverflowError extends RpcVisibleError {
+  override name = 'FeeProductOverflowError'
+  constructor(
+    readonly gasLimit: bigint,
+    readonly feeCap: bigint,
+  ) {
+    super(
+      -32000,
+      `${TX_ERROR_TEXT.insufficientFunds}: gas ${gasLimit} * price ${feeCap} overflows 256 bits`,
+    )
   }
 }

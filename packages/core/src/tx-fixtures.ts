@@ -50,10 +50,14 @@ export function unsignedTxArb(options: TxArbOptions = {}): fc.Arbitrary<Unsigned
       ),
     })
     .map(({ fee1, fee2, extraGas, ...f }) => {
-      const [lo, hi] = fee1 < fee2 ? [fee1, fee2] : [fee2, fee1]
+      let [lo, hi] = fee1 < fee2 ? [fee1, fee2] : [fee2, fee1]
       const accessList = f.type === 0 ? [] : f.accessList
       const base = intrinsicGas({ data: f.data, to: f.to, accessList })
       const gasLimit = base + extraGas > 2n ** 64n - 1n ? base : base + extraGas
+      // a valid tx's gasLimit * fee cap fits in 256 bits
+      const maxFee = (2n ** 256n - 1n) / gasLimit
+      if (hi > maxFee) hi = maxFee
+      if (lo > hi) lo = hi
       return {
         ...f,
         accessList,
