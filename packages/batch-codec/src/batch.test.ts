@@ -50,7 +50,7 @@ describe('encodeBatch / decodeBatch', () => {
         const payload = encodeBatch(batch, { quality: quality > 9 ? 5 : quality })
         expect(decodeBatch(payload, { chainId })).toEqual(batch)
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     )
   })
 
@@ -101,7 +101,15 @@ describe('encodeBatch / decodeBatch', () => {
     const data = new Uint8Array(4 + 32 * 1000)
     data[0] = 0xaa
     const tx = decodeTransaction(
-      serializeSignedTx({ ...base, type: 2, data, gasLimit: 10_000_000n, accessList: [] }),
+      serializeSignedTx({
+        ...base,
+        type: 2,
+        data,
+        gasLimit: 10_000_000n,
+        maxFeePerGas: 2n,
+        maxPriorityFeePerGas: 1n,
+        accessList: [],
+      }),
       { chainId },
     )
     const big: Batch = { ...batch, blocks: batch.blocks.map((b) => ({ ...b, txs: [] })) }
@@ -185,7 +193,7 @@ describe('encodeBatch / decodeBatch', () => {
           expectTyped(() => decodeBatch(bytes, { chainId }))
         },
       ),
-      { numRuns: 400 },
+      { numRuns: 300 },
     )
     // The mutations must reach past brotli into the column and tx checks.
     expect(seen).toContain('MalformedBatchError')

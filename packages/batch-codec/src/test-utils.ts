@@ -95,12 +95,17 @@ export function arbSignedTx(chainId: bigint, toPool: Address[]): fc.Arbitrary<Si
     })
     .map((f) => {
       const accessList = f.type === 0 ? [] : f.accessList
-      const [hi, lo] = f.fee >= f.tip ? [f.fee, f.tip] : [f.tip, f.fee]
+      const gasLimit = intrinsicGas({ data: f.data, to: f.to, accessList }) + f.gasExtra
+      // geth (and core) reject gasLimit · feeCap above 2^256 − 1
+      const cap = U256_MAX / gasLimit
+      let [hi, lo] = f.fee >= f.tip ? [f.fee, f.tip] : [f.tip, f.fee]
+      if (hi > cap) hi = cap
+      if (lo > hi) lo = hi
       const fields: SignedTxFields = {
         type: f.type,
         chainId,
         nonce: f.nonce,
-        gasLimit: intrinsicGas({ data: f.data, to: f.to, accessList }) + f.gasExtra,
+        gasLimit,
         to: f.to,
         value: f.value,
         data: f.data,
