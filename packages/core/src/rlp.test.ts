@@ -2,7 +2,15 @@ import fc from 'fast-check'
 import { fromRlp, toRlp } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { fromHex, toHex } from './hex.js'
-import { RlpError, type RlpItem, rlpDecode, rlpEncode, rlpToBigint, rlpUint } from './rlp.js'
+import {
+  RlpError,
+  type RlpItem,
+  rlpDecode,
+  rlpEncode,
+  rlpHeader,
+  rlpToBigint,
+  rlpUint,
+} from './rlp.js'
 
 const item: fc.Arbitrary<RlpItem> = fc.letrec<{ item: RlpItem }>((tie) => ({
   item: fc.oneof(
@@ -74,11 +82,27 @@ describe('rlp', () => {
   })
 
   it('rejects absurd nesting with a typed error, not a stack overflow', () => {
-    const deep = new Uint8Array(5000).fill(0xc1)
-    deep[deep.length - 1] = 0xc0
-    // each 0xc1 claims one byte of payload: only the last level is consistent, so either
-    // a size or a depth error, but always RlpError
-    expect(() => rlpDecode(deep)).toThrowError(RlpError)
+    const nest = (levels: number) => {
+      let bytes = Uint8Array.of(0xc0)
+      for (let i = 0; i < levels; i++) {
+        const header = rlpHeader(bytes.length, true)
+        const next = new Uint8Array(header.length + bytes.length)
+        next.set(header)
+        next.set(bytes, header.length)
+        bytes = next
+      }
+      return bytes
+    }
+    expect(rlpEncode(rlpDecode(nest(1000)))).toEqual(nest(1000))
+    expect(() => rlpDecode(nest(5000))).toThrowError('rlp: nesting too deep')
+    const deep: RlpItem[] = []
+    let cur = deep
+    for (let i = 0; i < 5000; i++) {
+      const next: RlpItem[] = []
+      cur.push(next)
+      cur = next
+    }
+    expect(() => rlpEncode(deep)).toThrowError(RlpError)
   })
 
   it('never throws anything but RlpError on random bytes', () => {
