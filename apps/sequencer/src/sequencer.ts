@@ -86,6 +86,8 @@ export type SequencerOptions = {
   l1?: L1View
   /** called after each sealed block (the BullMQ publisher hooks in here) */
   onSealed?: (block: SealedBlock) => void
+  /** the block loop stopped on an error: the process should exit loudly */
+  onHalt?: (error: unknown) => void
   /** start the block loop (default true; tests seal by hand with `sealNext`) */
   autoSeal?: boolean
   registry?: Registry
@@ -202,6 +204,7 @@ export class Sequencer implements SequencerNode {
         maxTimestampDriftS: 1800n,
       },
       onSealed: (b) => this.#sealed(b),
+      onHalt: opts.onHalt,
     })
     this.m.headBlock.set(Number(this.builder.head.number))
     this.#readmit()

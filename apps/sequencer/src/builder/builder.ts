@@ -76,6 +76,8 @@ export type BuilderDeps = {
   params: BuilderParams
   /** called after each block is durable, in order */
   onSealed: (block: SealedBlock) => void
+  /** called once when the loop stops on an error (a root mismatch, a failed commit) */
+  onHalt?: (error: unknown) => void
   now?: () => number
 }
 
@@ -132,7 +134,8 @@ export class BlockBuilder {
       } catch (error) {
         this.#halted = error
         this.#running = false
-        throw error
+        this.#d.onHalt?.(error)
+        return
       }
       if (!this.#running) return
       const wait = Math.max(0, blockTimeMs - (Date.now() - started))

@@ -16,7 +16,7 @@ import {
 } from '@lanes/state-tree'
 import type { Store } from '../store/store.js'
 import type { WorldStatePort } from '../store/world-state.js'
-import { blockHash, EMPTY_TRIE_ROOT, ZERO_HASH } from './header.js'
+import { blockHash, blockSize, EMPTY_TRIE_ROOT, ZERO_HASH } from './header.js'
 
 export class GenesisMismatchError extends LanesError {
   override name = 'GenesisMismatchError'
@@ -89,7 +89,7 @@ export function initGenesis(store: Store, state: WorldStatePort, genesis: Genesi
     const applied = state.applyDiff(0n, genesisToDiff(genesis))
     if (applied !== root)
       throw new GenesisMismatchError('state tree root of the genesis', applied, root)
-    store.insertBlock({ header: expected, txs: [], receipts: [], size: 0 })
+    store.insertBlock({ header: expected, txs: [], receipts: [], size: blockSize(expected, []) })
     store.setMeta('chainId', String(genesis.chainId))
     store.setMeta('genesisRoot', root)
   })

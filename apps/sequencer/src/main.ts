@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs'
+import { parseGenesis } from '@lanes/core'
+import { pino } from 'pino'
+import { buildApp } from './app.js'
+import { ConfigError, configTable, loadConfig } from './config.js'
+import { SealedPublisher } from './publisher.js'
+import { Sequencer } from './sequencer.js'
+
+/**
+ * Composition root: config → genesis → node (store, tree, pool, builder) → BullMQ publisher
+ * → JSON-RPC server; SIGTERM/SIGINT finish the block being sealed, flush and close.
+ * Prints one JSON log line `{"msg":"listening","url":...}` when it serves.
+ */
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2)
+  if (argv.includes('--help')) {
+    process.stdout.write(`lanes-sequencer [options]\n\n${configTable()}\n`)
+    return
+  }
+  let config: ReturnType<typeof loadConfig>
+  try {
+    config = loadConfig(argv)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`lanes-sequencer: ${error.shortMessage}\n`)
+      process.exit(2)
+    }
+    throw error
+  }
+  const log = pino({ level: config.logLevel, base: { app: 'sequencer' } })
+  let genesisJson: unknown
+  try {
+    genesisJson = JSON.parse(readFileSync(config.genesis, 'utf8'))
+  } catch (error) {
+    log.fatal({ err: error }, `cannot read genesis file ${config.genesis}`)
+    process.exit(2)
+  }
+  const genesis = parseGenesis(genesisJson)
+
+  let publisher: SealedPublisher | undefined
+  let node: Sequencer
+  try {
+    node = Sequencer.open({
+      config,
+      genesis,
+      onSealed: (b) => publisher?.notify(b.header.number),
+      onHalt: (error) => {
+        log.fatal({ err: error }, 'block production halted')
+        process.exit(1)
+      },
+    })
+  } catch (error) {
+    log.fatal({ err: error }, 'cannot start the sequencer')
+    process.exit(1)
+  }
+  if (config.redisUrl) {
+    publisher = new SealedPublisher({
+      redisUrl: config.redisUrl,
+      prefix: config.queuePrefix,
+      store: node.store,
+      onError: (err) => log.warn({ err }, 'sealed-block event not enqueued yet, retrying'),
+    })
+    publisher.start()
+    publisher.notify(node.headNumber())
+  }
+
+  const app = await buildApp({ node, config, logger: log })
+  const address = await app.listen({ host: config.host, port: config.port })
+  log.info(
+    {
+      url: address,
+      chainId: genesis.chainId.toString(),
+      head: node.headNumber().toString(),
+      pool: node.poolStatus(),
+    },
+    'listening',
+  )
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'shutting down')
+    try {
+      await app.close()
+      await publisher?.close()
+      await node.close()
+      log.info('stopped')
+      process.exit(0)
+    } catch (error) {
+      log.error({ err: error }, 'unclean shutdown')
+      process.exit(1)
+    }
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+}
+
+await main()
