@@ -573,11 +573,36 @@ describe('Rollup.finalizeBatch and revertBatches', () => {
       args: [1n],
     })
     // v as 0/1 is accepted too; batch 1's parent is batch 0's post root
-    await commit(commitment(1n), '0x')
-    await l1.testClient.increaseTime({ seconds: 100 })
+    const c1 = await commit(commitment(1n), '0x')
+    const t1 = (await l1.publicClient.getBlock({ blockNumber: c1.blockNumber })).timestamp
     const att1 = await sign(1n, root(1), root(2), keccak256('0x'))
     const v01: Hex = `${att1.slice(0, 130)}0${Number.parseInt(att1.slice(130), 16) - 27}` as Hex
-    await send(l1.prover, 'finalizeBatch', [1n, v01])
+    // mined one second before the delay is over: reverts on chain
+    await l1.testClient.setNextBlockTimestamp({ timestamp: t1 + 99n })
+    const early1 = await l1.prover.writeContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'finalizeBatch',
+      args: [1n, v01],
+      gas: 200_000n,
+    })
+    expect((await l1.publicClient.waitForTransactionReceipt({ hash: early1 })).status).toBe(
+      'reverted',
+    )
+    // mined exactly at committedAt + delay: finalizes
+    await l1.testClient.setNextBlockTimestamp({ timestamp: t1 + 100n })
+    const onTime = await l1.prover.writeContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'finalizeBatch',
+      args: [1n, v01],
+      gas: 200_000n,
+    })
+    const r1 = await l1.publicClient.waitForTransactionReceipt({ hash: onTime })
+    expect(r1.status).toBe('success')
+    expect((await l1.publicClient.getBlock({ blockNumber: r1.blockNumber })).timestamp).toBe(
+      t1 + 100n,
+    )
     expect(await read('nextFinalizedIndex')).toBe(2n)
   })
 

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Address, Hex } from 'viem'
+import { encodeProof, SparseMerkleTree } from '@lanes/state-tree'
+import fc from 'fast-check'
+import { type Address, bytesToHex, type Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   smtVerifierHarnessAbi,
@@ -112,5 +114,40 @@ describe('SmtVerifier (Solidity) against packages/state-tree vectors', () => {
     expect(await verify(tree.root, p.key, p.value, flipped)).toBe(false)
     // present/absent mismatch
     expect(await verify(tree.root, p.key, null, p.encoded)).toBe(false)
+  })
+})
+
+describe('SmtVerifier (Solidity) agrees with packages/state-tree on random trees', () => {
+  it('accepts real presence and absence proofs and rejects a wrong value', async () => {
+    const word = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => bytesToHex(b))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.tuple(word, word), {
+          minLength: 1,
+          maxLength: 40,
+          selector: (t) => t[0],
+        }),
+        word,
+        async (leaves, absentKey) => {
+          const present = leaves.filter(([, v]) => v !== ZERO)
+          fc.pre(present.length > 0 && !leaves.some(([k]) => k === absentKey))
+          const tree = SparseMerkleTree.inMemory()
+          const root = tree.applyBatch(
+            1n,
+            present.map(([key, value]) => ({ key, value })),
+          )
+          const [key, value] = present[Math.floor(present.length / 2)]!
+          const inclusion = bytesToHex(encodeProof(tree.prove(key)))
+          expect(await verify(root, key, value, inclusion)).toBe(true)
+          const other: Hex =
+            value === `0x${'00'.repeat(31)}01` ? `0x${'00'.repeat(31)}02` : `0x${'00'.repeat(31)}01`
+          expect(await verify(root, key, other, inclusion)).toBe(false)
+          const absence = bytesToHex(encodeProof(tree.prove(absentKey)))
+          expect(await verify(root, absentKey, null, absence)).toBe(true)
+          expect(await verify(root, absentKey, value, absence)).toBe(false)
+        },
+      ),
+      { numRuns: 25 },
+    )
   })
 })
