@@ -1,7 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ByteReader, ByteWriter, U256_MAX, uvarintLength } from './bytes.js'
-import { brotliWindowBits, chooseBrotliQuality } from './compress.js'
+import {
+  brotliSpeeds,
+  brotliWindowBits,
+  chooseBrotliQuality,
+  compressBody,
+  DEFAULT_BROTLI_SPEEDS,
+} from './compress.js'
 import { MalformedBatchError } from './errors.js'
 import { splitDecimal } from './value.js'
 
@@ -66,12 +72,24 @@ describe('decimal values', () => {
 
 describe('compression policy', () => {
   it('picks the highest quality that fits the time budget', () => {
-    expect(chooseBrotliQuality(95_000)).toBe(11)
-    expect(chooseBrotliQuality(500_000)).toBe(10)
-    expect(chooseBrotliQuality(900_000)).toBe(9)
-    expect(chooseBrotliQuality(5_000_000)).toBe(5)
-    expect(chooseBrotliQuality(50_000_000)).toBe(1)
-    expect(chooseBrotliQuality(95_000, 100)).toBe(9)
+    const d = DEFAULT_BROTLI_SPEEDS
+    expect(chooseBrotliQuality(95_000, 1000, d)).toBe(11)
+    expect(chooseBrotliQuality(500_000, 1000, d)).toBe(10)
+    expect(chooseBrotliQuality(900_000, 1000, d)).toBe(9)
+    expect(chooseBrotliQuality(5_000_000, 1000, d)).toBe(5)
+    expect(chooseBrotliQuality(50_000_000, 1000, d)).toBe(1)
+    expect(chooseBrotliQuality(95_000, 100, d)).toBe(9)
+  })
+
+  it('learns the real speed from its own compressions', () => {
+    const body = new Uint8Array(200_000).map((_, i) => (i * 2654435761) >>> 24)
+    compressBody(body, 5)
+    const speeds = brotliSpeeds()
+    expect(speeds[5]).not.toBe(DEFAULT_BROTLI_SPEEDS[5])
+    // one load factor scales every quality alike
+    expect(speeds[11]! / DEFAULT_BROTLI_SPEEDS[11]!).toBeCloseTo(
+      speeds[5]! / DEFAULT_BROTLI_SPEEDS[5]!,
+    )
   })
 
   it('sizes the window to the body', () => {

@@ -2,15 +2,29 @@ import zlib from 'node:zlib'
 import { BatchTooLargeError, MalformedBatchError } from './errors.js'
 
 /**
- * Assumed brotli speeds (bytes/ms) on a shared 2-core machine, measured on batch bodies with
+ * Starting brotli speeds (bytes/ms) on a shared 2-core machine, measured on batch bodies with
  * margin. Quality is an encoder choice only: decoders never need to know it.
  */
-const SPEEDS: ReadonlyArray<readonly [quality: number, bytesPerMs: number]> = [
-  [11, 100],
-  [10, 600],
-  [9, 1_000],
-  [5, 10_000],
-]
+export const DEFAULT_BROTLI_SPEEDS: Readonly<Record<number, number>> = {
+  11: 100,
+  10: 600,
+  9: 1_000,
+  5: 10_000,
+}
+
+const CANDIDATES = [11, 10, 9, 5] as const
+// One load factor (observed speed / table speed, EWMA) scales every quality: a slowed-down
+// quality 11 is then not abandoned forever, since the next q10 run measures the same load.
+let loadFactor = 1
+// Tiny bodies are dominated by fixed costs and say little about throughput.
+const MIN_OBSERVED_BYTES = 16 * 1024
+
+/** The speeds the policy uses now: the table scaled by how fast this process has seen brotli. */
+export function brotliSpeeds(): Record<number, number> {
+  const out: Record<number, number> = {}
+  for (const q of CANDIDATES) out[q] = DEFAULT_BROTLI_SPEEDS[q]! * loadFactor
+  return out
+}
 
 export const DEFAULT_TIME_BUDGET_MS = 1000
 
@@ -18,8 +32,12 @@ export const DEFAULT_TIME_BUDGET_MS = 1000
 export function chooseBrotliQuality(
   bodyLength: number,
   timeBudgetMs = DEFAULT_TIME_BUDGET_MS,
+  speeds: Readonly<Record<number, number>> = brotliSpeeds(),
 ): number {
-  for (const [quality, speed] of SPEEDS) if (bodyLength / speed <= timeBudgetMs) return quality
+  for (const q of CANDIDATES) {
+    const speed = speeds[q]
+    if (speed !== undefined && bodyLength / speed <= timeBudgetMs) return q
+  }
   return 1
 }
 
@@ -28,6 +46,7 @@ export function brotliWindowBits(bodyLength: number): number {
 }
 
 export function compressBody(body: Uint8Array, quality: number): Uint8Array {
+  const started = performance.now()
   const out = zlib.brotliCompressSync(body, {
     params: {
       [zlib.constants.BROTLI_PARAM_QUALITY]: quality,
@@ -35,6 +54,12 @@ export function compressBody(body: Uint8Array, quality: number): Uint8Array {
       [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length,
     },
   })
+  const ms = performance.now() - started
+  const table = DEFAULT_BROTLI_SPEEDS[quality]
+  if (body.length >= MIN_OBSERVED_BYTES && ms > 0 && table !== undefined) {
+    const factor = body.length / ms / table
+    loadFactor = Math.min(10, Math.max(0.1, loadFactor * 0.7 + factor * 0.3))
+  }
   return new Uint8Array(out.buffer, out.byteOffset, out.length)
 }
 

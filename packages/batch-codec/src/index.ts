@@ -1,5 +1,10 @@
 export * from './blob.js'
-export { chooseBrotliQuality, DEFAULT_TIME_BUDGET_MS } from './compress.js'
+export {
+  brotliSpeeds,
+  chooseBrotliQuality,
+  DEFAULT_BROTLI_SPEEDS,
+  DEFAULT_TIME_BUDGET_MS,
+} from './compress.js'
 export { decodeBatch, decodeBatchHeader } from './decode.js'
 export { type BatchColumn, encodeBatch, encodeBatchBody, encodeBatchColumns } from './encode.js'
 export * from './errors.js'
