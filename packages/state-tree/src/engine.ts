@@ -16,6 +16,12 @@ import type { StoredNode, VersionWrite } from './node-store.js'
 import { writePath } from './path.js'
 
 const PATH_STRIDE = 34
+
+/** Zero the rest of a 34-byte path slot (stores may copy whole slots). */
+function padPath(buf: Uint8Array, off: number, len: number): number {
+  for (let i = len; i < PATH_STRIDE; i++) buf[off + i] = 0
+  return len
+}
 const EMIT_NODE = 0
 const EMIT_LEAF = 1
 
@@ -106,6 +112,13 @@ export class TreeEngine implements VersionWrite {
   staleCount = 0
 
   private readonly scratchPath = new Uint8Array(PATH_STRIDE)
+
+  get rowPathBuf(): Uint8Array {
+    return this.rowPaths
+  }
+  get rowNodeBuf(): Uint8Array {
+    return this.rowNodes
+  }
 
   rowPath(i: number): Uint8Array {
     return this.rowPaths.subarray(i * PATH_STRIDE, i * PATH_STRIDE + this.rowPathLen[i]!)
@@ -546,7 +559,11 @@ export class TreeEngine implements VersionWrite {
         for (let b = 0; b < 64; b++) rows[ro + 1 + b] = nodes[s + b]!
       } else {
         const s = idx * LEAF_STRIDE
-        this.rowPathLen[e] = writePath(this.rowPaths, e * PATH_STRIDE, depth, a.leaves, s)
+        this.rowPathLen[e] = padPath(
+          this.rowPaths,
+          e * PATH_STRIDE,
+          writePath(this.rowPaths, e * PATH_STRIDE, depth, a.leaves, s),
+        )
         rows[ro] = 0
         const leaves = a.leaves
         for (let b = 0; b < 64; b++) rows[ro + 1 + b] = leaves[s + b]!

@@ -164,23 +164,27 @@ export class MemoryNodeStore implements NodeStore {
           break
         }
     }
+    const pathBuf = w.rowPathBuf
+    const nodeBuf = w.rowNodeBuf
     for (let i = 0; i < w.rowCount; i++) {
       if ((this.tableUsed + 1) * 10 > this.table.length * 7) this.growTable()
-      const path = w.rowPath(i)
+      const po = i * PATH_MAX
+      const len = 2 + ((((pathBuf[po]! << 8) | pathBuf[po + 1]!) + 7) >> 3)
       const r = this.allocRow()
       const s = r * ROW
-      this.slab.fill(0, s, s + PATH_MAX)
-      this.slab.set(path, s)
-      this.slab.set(w.rowNode(i), s + PATH_MAX)
+      const slab = this.slab
+      for (let b = 0; b < PATH_MAX; b++) slab[s + b] = pathBuf[po + b]!
+      const no = i * 65
+      for (let b = 0; b < 65; b++) slab[s + PATH_MAX + b] = nodeBuf[no + b]!
       this.rowVersion[r] = v
-      const slot = this.findSlot(path, 0, path.length)
+      const slot = this.findSlot(pathBuf, po, len)
       if (slot >= 0) {
         this.rowNext[r] = this.table[slot]!
         this.table[slot] = r
       } else {
         this.rowNext[r] = -1
         const mask = this.table.length - 1
-        let j = this.hashPath(path, 0, path.length) & mask
+        let j = this.hashPath(pathBuf, po, len) & mask
         while (this.table[j]! >= 0) j = (j + 1) & mask
         if (this.table[j] === FREE) this.tableUsed++
         this.table[j] = r

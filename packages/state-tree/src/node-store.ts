@@ -24,6 +24,9 @@ export interface VersionWrite {
   rowCount: number
   rowPath(i: number): Uint8Array
   rowNode(i: number): Uint8Array
+  /** The same rows packed: path i zero-padded at rowPathBuf[i*34 ..], node i at rowNodeBuf[i*65 ..]. */
+  readonly rowPathBuf: Uint8Array
+  readonly rowNodeBuf: Uint8Array
   /** Rows made stale by this version: (path, version that wrote the row). */
   staleCount: number
   stalePath(i: number): Uint8Array

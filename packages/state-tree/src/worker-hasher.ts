@@ -73,8 +73,6 @@ export class WorkerHasher implements SegmentHasher {
           w.once('error', reject)
         }),
       )
-      w.unref()
-      port1.unref()
       h.workers.push(w)
       h.ports.push(port1)
     }
@@ -84,6 +82,9 @@ export class WorkerHasher implements SegmentHasher {
       await h.close()
       throw error
     }
+    // only now: an unref'd worker would let the process exit while we wait for it
+    for (const w of h.workers) w.unref()
+    for (const p of h.ports) p.unref()
     return h
   }
 
