@@ -14,6 +14,8 @@ export type PublisherOptions = {
   store: Store
   /** retry delay after a failed enqueue */
   retryMs?: number
+  /** an enqueue not answered within this is treated as failed (BullMQ waits for Redis) */
+  addTimeoutMs?: number
   onError?: (error: unknown) => void
 }
 
@@ -27,6 +29,7 @@ export class SealedPublisher {
   readonly queue: Queue
   readonly #store: Store
   readonly #retryMs: number
+  readonly #addTimeoutMs: number
   readonly #onError: ((error: unknown) => void) | undefined
   #cursor: bigint
   #target: bigint
@@ -39,6 +42,7 @@ export class SealedPublisher {
   constructor(opts: PublisherOptions) {
     this.#store = opts.store
     this.#retryMs = opts.retryMs ?? 1000
+    this.#addTimeoutMs = opts.addTimeoutMs ?? 5000
     this.#onError = opts.onError
     this.queue = new Queue(SEALED_QUEUE, {
       prefix: opts.prefix,
@@ -95,7 +99,11 @@ export class SealedPublisher {
         txCount: summary.txHashes.length,
       }
       try {
-        await this.queue.add(SEALED_QUEUE, job, { jobId: `block-${n}` })
+        // a late success of a timed-out add is harmless: the job id dedupes the retry
+        await withTimeout(
+          this.queue.add(SEALED_QUEUE, job, { jobId: `block-${n}` }),
+          this.#addTimeoutMs,
+        )
       } catch (error) {
         this.#onError?.(error)
         await this.#sleep(this.#retryMs)
@@ -135,4 +143,20 @@ export class SealedPublisher {
     this.#save(true)
     await this.queue.close().catch(() => {})
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms)
+    p.then(
+      (v) => {
+        clearTimeout(t)
+        resolve(v)
+      },
+      (e) => {
+        clearTimeout(t)
+        reject(e)
+      },
+    )
+  })
 }
