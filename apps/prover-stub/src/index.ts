@@ -1,1 +1,6 @@
-export {}
+export * from './app.js'
+export * from './config.js'
+export * from './finalizer.js'
+export * from './service.js'
+export * from './store.js'
+export * from './verify.js'

@@ -1,0 +1,271 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { encodeBatch } from '@lanes/batch-codec'
+import { deployRollup, rollupAbi } from '@lanes/contracts'
+import {
+  type BatchHeader,
+  blockHash,
+  decodeTransaction,
+  type GenesisJson,
+  genesisHeader,
+  genesisToDiff,
+  type Hex,
+  l1OriginOf,
+  loadSettings,
+  nextBaseFee,
+  parseGenesis,
+  receiptsRoot,
+  transactionsRoot,
+} from '@lanes/core'
+import { executeBlock } from '@lanes/executor'
+import { genesisStateRoot, WorldState } from '@lanes/state-tree'
+import { ANVIL_KEYS, type Anvil, startAnvil } from '@lanes/test/harness'
+import {
+  bytesToHex,
+  createPublicClient,
+  createWalletClient,
+  hexToBytes,
+  http,
+  type PublicClient,
+} from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from './app.js'
+import { ProverConfigSchema } from './config.js'
+import { ProverService } from './service.js'
+
+const L2 = 42069n
+const seqKey = ANVIL_KEYS[0]
+const proverKey = ANVIL_KEYS[1]
+const user = privateKeyToAccount(ANVIL_KEYS[5])
+const genesisJson: GenesisJson = {
+  chainId: Number(L2),
+  timestamp: 1_700_000_000,
+  gasLimit: '30000000',
+  blockTimeMs: 250,
+  minBaseFee: '1000000',
+  feeVaults: {
+    baseFee: '0x00000000000000000000000000000000000b0001',
+    priorityFee: '0x00000000000000000000000000000000000b0002',
+    l1Fee: '0x00000000000000000000000000000000000b0003',
+  },
+  alloc: { [user.address]: { balance: '1000000000000000000000' } },
+}
+const genesis = parseGenesis(genesisJson)
+const execConfig = {
+  baseFeeVault: genesis.feeVaults.baseFee,
+  priorityFeeVault: genesis.feeVaults.priorityFee,
+  l1FeeVault: genesis.feeVaults.l1Fee,
+  l1BaseFeeScalar: 1368n,
+  l1BlobBaseFeeScalar: 810949n,
+}
+const silent = { info: () => {}, warn: () => {}, error: () => {} }
+
+describe('prover-stub against a real anvil', () => {
+  let anvil: Anvil
+  let pub: PublicClient
+  let rollup: Hex
+  let startBlock: bigint
+  let dir: string
+  // the test's own mini-sequencer state: the prover must reach the same roots from L1 alone
+  const seqState = WorldState.inMemory()
+  let seqHead = genesisHeader(genesis, genesisStateRoot(genesis))
+  let nonce = 0
+  const seqWallet = () =>
+    createWalletClient({
+      account: privateKeyToAccount(seqKey),
+      chain: foundry,
+      transport: http(anvil.url),
+    })
+
+  async function buildBlocks(count: number, txsPerBlock: number) {
+    const l1 = await pub.getBlock({ blockTag: 'latest' })
+    const origin = l1OriginOf({ ...l1, hash: l1.hash })
+    const blocks = []
+    for (let i = 0; i < count; i++) {
+      const raws = []
+      for (let k = 0; k < txsPerBlock; k++)
+        raws.push(
+          await user.signTransaction({
+            chainId: Number(L2),
+            type: 'eip1559',
+            nonce: nonce++,
+            to: privateKeyToAccount(ANVIL_KEYS[6]).address,
+            value: 1000n + BigInt(k),
+            gas: 21_000n,
+            maxFeePerGas: 10n ** 10n,
+            maxPriorityFeePerGas: 10n ** 6n,
+          }),
+        )
+      const txs = raws.map((r) => ({
+        ...decodeTransaction(hexToBytes(r), { chainId: L2 }),
+        from: user.address.toLowerCase() as Hex,
+      }))
+      const number = seqHead.number + 1n
+      const baseFee = nextBaseFee(seqHead, genesis.minBaseFee)
+      const timestamp = seqHead.timestamp + 1n
+      const res = executeBlock(
+        {
+          number,
+          timestamp,
+          gasLimit: genesis.gasLimit,
+          baseFeePerGas: baseFee,
+          coinbase: genesis.feeVaults.priorityFee,
+          chainId: L2,
+          prevRandao: origin.hash,
+          l1BaseFee: origin.baseFee,
+          l1BlobBaseFee: origin.blobBaseFee,
+        },
+        txs,
+        seqState,
+        execConfig,
+      )
+      expect(res.invalid).toEqual([])
+      const stateRoot = seqState.applyDiff(number, res.diff)
+      const fields = {
+        number,
+        parentHash: seqHead.hash,
+        timestamp,
+        stateRoot,
+        transactionsRoot: transactionsRoot(txs),
+        receiptsRoot: receiptsRoot(res.receipts),
+        logsBloom: res.logsBloom,
+        gasLimit: genesis.gasLimit,
+        gasUsed: res.gasUsed,
+        baseFeePerGas: baseFee,
+        coinbase: genesis.feeVaults.priorityFee,
+        l1OriginNumber: origin.number,
+        l1OriginHash: origin.hash,
+        depositCursor: 0n,
+      }
+      seqHead = { ...fields, hash: blockHash(fields) }
+      blocks.push({ number, timestamp, l1OriginNumber: origin.number, depositCursor: 0n, txs })
+    }
+    return blocks
+  }
+
+  async function commit(
+    index: bigint,
+    parent: Hex,
+    post: Hex,
+    blocks: Awaited<ReturnType<typeof buildBlocks>>,
+  ) {
+    const header: BatchHeader = {
+      version: 1,
+      chainId: L2,
+      batchIndex: index,
+      firstBlock: blocks[0]!.number,
+      lastBlock: blocks.at(-1)!.number,
+      parentStateRoot: parent,
+      postStateRoot: post,
+      l1OriginFirst: blocks[0]!.l1OriginNumber,
+      l1OriginLast: blocks.at(-1)!.l1OriginNumber,
+      depositCursorStart: 0n,
+      depositCursorEnd: 0n,
+    }
+    const hash = await seqWallet().writeContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'commitBatch',
+      args: [
+        {
+          batchIndex: index,
+          parentStateRoot: parent,
+          postStateRoot: post,
+          firstBlock: header.firstBlock,
+          lastBlock: header.lastBlock,
+          depositCursor: 0n,
+          depositQueueHash: `0x${'00'.repeat(32)}`,
+        },
+        bytesToHex(encodeBatch({ header, blocks })),
+      ],
+    })
+    await pub.waitForTransactionReceipt({ hash })
+  }
+
+  const config = () =>
+    loadSettings(ProverConfigSchema, [], {
+      LANES_GENESIS: path.join(dir, 'genesis.json'),
+      LANES_DATA_DIR: path.join(dir, 'prover'),
+      LANES_L1_RPC_URL: anvil.url,
+      LANES_ROLLUP_ADDRESS: rollup,
+      LANES_ROLLUP_START_BLOCK: String(startBlock),
+      LANES_PROVER_KEY: proverKey,
+      LANES_FEE_BUMP_AFTER_MS: '100000',
+    })
+  const nextFinalized = () =>
+    pub.readContract({ address: rollup, abi: rollupAbi, functionName: 'nextFinalizedIndex' })
+
+  beforeAll(async () => {
+    anvil = await startAnvil()
+    pub = createPublicClient({ chain: foundry, transport: http(anvil.url) })
+    dir = mkdtempSync(path.join(tmpdir(), 'lanes-prover-'))
+    writeFileSync(path.join(dir, 'genesis.json'), JSON.stringify(genesisJson))
+    seqState.applyDiff(0n, genesisToDiff(genesis))
+    const d = await deployRollup({
+      walletClient: seqWallet(),
+      publicClient: pub,
+      genesisStateRoot: genesisStateRoot(genesis),
+      l2ChainId: L2,
+      sequencer: privateKeyToAccount(seqKey).address,
+      prover: privateKeyToAccount(proverKey).address,
+      finalizationDelay: 0,
+      inclusionWindow: 1000,
+    })
+    rollup = d.rollup
+    startBlock = d.blockNumber
+  })
+  afterAll(async () => {
+    await anvil?.stop()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('verifies a committed batch by re-execution and finalizes it', async () => {
+    const parent = seqHead.stateRoot
+    const blocks = await buildBlocks(3, 4)
+    await commit(0n, parent, seqHead.stateRoot, blocks)
+    const prover = new ProverService(config(), silent)
+    await prover.checkGenesis()
+    for (let i = 0; i < 10 && (await nextFinalized()) < 1n; i++) await prover.step()
+    await prover.step() // the status follows L1 on the next poll
+    expect(await nextFinalized()).toBe(1n)
+    expect(prover.status()).toMatchObject({
+      verifiedBatches: 1,
+      finalizedBatches: 1,
+      headBlock: '3',
+      headStateRoot: seqHead.stateRoot,
+      halted: null,
+    })
+    await prover.stop()
+  })
+
+  it('refuses a batch with a wrong post root, fails /readyz and never finalizes it; a restart does not re-finalize', async () => {
+    const parent = seqHead.stateRoot
+    const blocks = await buildBlocks(1, 2)
+    await commit(1n, parent, `0x${'ee'.repeat(32)}`, blocks)
+    const halts: Error[] = []
+    const prover = new ProverService(config(), silent, (e) => halts.push(e))
+    const proverNonce = await pub.getTransactionCount({
+      address: privateKeyToAccount(proverKey).address,
+    })
+    for (let i = 0; i < 5; i++) await prover.step()
+    expect(halts).toHaveLength(1)
+    expect(halts[0]!.message).toContain('batch 1')
+    expect(halts[0]!.message).toContain('post state root differs')
+    expect(await nextFinalized()).toBe(1n)
+    const app = buildApp(prover)
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503)
+    expect((await app.inject({ url: '/metrics' })).body).toContain(
+      'lanes_prover_mismatches_total 1',
+    )
+    await app.close()
+    // the restart resumed from its own database: batch 0 stays finalized, no new finalize tx
+    expect(prover.status()).toMatchObject({ finalizedBatches: 1, headBlock: '3' })
+    expect(await pub.getTransactionCount({ address: privateKeyToAccount(proverKey).address })).toBe(
+      proverNonce,
+    )
+    await prover.stop()
+  })
+})
