@@ -21,7 +21,7 @@ export const ConfigSchema = Type.Object({
   dbPath: Type.String({ minLength: 1, description: 'the batcher SQLite file' }),
   rollupAddress: Address,
   batcherKey: Hex32,
-  l2ChainId: Int(1, 0, 'L2 chain id'),
+  l2ChainId: Type.Integer({ minimum: 1, description: 'L2 chain id' }),
   daMode: Type.Union([Type.Literal('calldata'), Type.Literal('blobs'), Type.Literal('auto')], {
     default: 'auto',
   }),
@@ -96,8 +96,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     }
   }
   const withDefaults = Value.Default(ConfigSchema, raw) as Record<string, unknown>
+  const seen = new Set<string>()
   for (const e of Value.Errors(ConfigSchema, withDefaults)) {
     const key = e.path.replace(/^\//, '').split('/')[0] ?? ''
+    // one line per setting: TypeBox reports "required" and "wrong type" for the same key
+    if (seen.has(key)) continue
+    seen.add(key)
     const where = key ? `--${kebab(key)} / ${envName(key)}` : 'config'
     const got =
       withDefaults[key] === undefined ? 'missing' : `got ${JSON.stringify(withDefaults[key])}`

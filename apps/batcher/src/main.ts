@@ -1,9 +1,5 @@
-import pino from 'pino'
-import { RpcBlockSource } from './block-source.js'
 import { configHelp, parseConfig } from './config.js'
 import { ConfigError } from './errors.js'
-import { ViemL1Client } from './l1/client.js'
-import { createBatcherService } from './service.js'
 
 /** Composition root: config → service → start; SIGTERM/SIGINT stop it gracefully. */
 async function main(): Promise<void> {
@@ -22,6 +18,14 @@ async function main(): Promise<void> {
     }
     throw e
   }
+  // heavy modules load only after the settings are known to be good
+  const [{ default: pino }, { RpcBlockSource }, { ViemL1Client }, { createBatcherService }] =
+    await Promise.all([
+      import('pino'),
+      import('./block-source.js'),
+      import('./l1/client.js'),
+      import('./service.js'),
+    ])
   const log = pino({ level: config.logLevel, name: 'batcher' })
   const service = await createBatcherService({
     config,

@@ -95,7 +95,15 @@ export class Pipeline {
 
   async start(): Promise<void> {
     await this.reconcile()
-    const common = { prefix: this.o.prefix, settings: { backoffStrategy } }
+    // a killed batcher leaves its active jobs locked: short locks let a restarted one take
+    // them over within seconds (every processor is idempotent, so a double run is harmless)
+    const common = {
+      prefix: this.o.prefix,
+      settings: { backoffStrategy },
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
+      maxStalledCount: 1_000,
+    }
     const mk = (
       name: string,
       proc: (job: Job, token?: string) => Promise<unknown>,

@@ -125,7 +125,7 @@ describe('batcher reliability', () => {
   it('an L1 reorg that removes a commit gets it re-posted', async () => {
     const { l1, env } = await setup(1)
     for (let i = 0; i < 2; i++) await env.seq.sealBlock(3, 20)
-    const s = await env.build({ confirmations: 6, maxBlocksPerBatch: 1 })
+    const s = await env.build({ confirmations: 3, maxBlocksPerBatch: 1 })
     await s.start()
     const mined = await waitFor(
       'batch 0 mined',
