@@ -85,7 +85,7 @@ describe('prover-stub against a real anvil', () => {
     const origin = l1OriginOf({ ...l1, hash: l1.hash })
     const blocks = []
     for (let i = 0; i < count; i++) {
-      const raws = []
+      const raws: Hex[] = []
       for (let k = 0; k < txsPerBlock; k++)
         raws.push(
           await user.signTransaction({
