@@ -10,6 +10,8 @@ import { bloomOr } from './bloom.js'
 import type { TxOutcome } from './run-tx.js'
 import type { BlockResult, InvalidTx } from './types.js'
 
+const ZERO_BLOOM_HEX = toHex(new Uint8Array(256))
+
 /** Block-level bookkeeping shared by the sequential and the parallel executor. */
 export class BlockAccumulator {
   readonly receipts: Receipt[] = []
@@ -41,7 +43,7 @@ export class BlockAccumulator {
       effectiveGasPrice: o.effectiveGasPrice,
       contractAddress: o.contractAddress,
       logs: o.logs,
-      logsBloom: toHex(o.bloom),
+      logsBloom: o.logs.length === 0 ? ZERO_BLOOM_HEX : toHex(o.bloom),
       l1Fee: o.l1Fee,
       l1GasUsed: o.l1GasUsed,
       l1BaseFee: this.env.l1BaseFee,

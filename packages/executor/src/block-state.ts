@@ -37,6 +37,11 @@ export class BlockState implements StateSource {
     return a
   }
 
+  /** Seeds the base cache with a value read elsewhere (the main thread, for a worker). */
+  primeBase(address: Address, account: Account | undefined): void {
+    this.baseAccounts.set(address, account)
+  }
+
   baseStorage(address: Address, slot: Hex): bigint {
     const id = address + slot
     let v = this.baseSlots.get(id)

@@ -2,6 +2,7 @@ import os from 'node:os'
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads'
 import {
   type Account,
+  type Address,
   type BlockEnv,
   DEPOSIT_TX_TYPE,
   type L2Tx,
@@ -40,6 +41,8 @@ export type ParallelExecutorOptions = {
   maxReexecutionRate?: number
   /** how far past the commit frontier speculation may run */
   window?: number
+  /** txs queued per worker (the next starts without waiting for this thread) */
+  depth?: number
 }
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url)
@@ -53,11 +56,13 @@ type Handle = {
   /** its module graph is loaded: the hang clock only runs from here */
   ready: boolean
   lastActivity: number
-  /** tx running on it, or -1 */
-  busy: number
+  /** txs sent to it in order; the first one is executing */
+  running: number[]
   timer: NodeJS.Timeout | undefined
   updates: Array<[number, WriteSet, FeeDeltas]>
   hotSent: number
+  /** base accounts already pushed to it this block */
+  primed: Set<Address>
   onRequest: ((req: ReadRequest) => void) | undefined
   onResult: ((m: FromWorker) => void) | undefined
   onDeath: (() => void) | undefined
@@ -80,10 +85,11 @@ function spawn(): Handle {
     alive: true,
     ready: false,
     lastActivity: 0,
-    busy: -1,
+    running: [],
     timer: undefined,
     updates: [],
     hotSent: 0,
+    primed: new Set(),
     onRequest: undefined,
     onResult: undefined,
     onDeath: undefined,
@@ -151,6 +157,7 @@ export class ParallelExecutor {
       txTimeoutMs: opts.txTimeoutMs ?? 30_000,
       maxReexecutionRate: opts.maxReexecutionRate ?? 0.6,
       window: opts.window ?? 512,
+      depth: opts.depth ?? 2,
     }
   }
 
@@ -236,6 +243,7 @@ class BlockRun {
   private nextDispatch = 0
   private frontier = 0
   private reexecutions = 0
+  private waitCount = 0
   private draining = false
   private committing = false
   private finished = false
@@ -287,7 +295,7 @@ class BlockRun {
     for (const h of this.pool) {
       if (h.timer) clearTimeout(h.timer)
       h.timer = undefined
-      h.busy = -1
+      h.running = []
       h.updates = []
       h.hotSent = 0
       h.onRequest = h.onResult = h.onDeath = h.onReady = undefined
@@ -297,9 +305,10 @@ class BlockRun {
   }
 
   private attach(h: Handle): void {
-    h.busy = -1
+    h.running = []
     h.updates = [...this.latest].map(([tx, [ws, f]]) => [tx, ws, f])
     h.hotSent = 0
+    h.primed = new Set()
     h.onRequest = (req) => this.onRequest(h, req)
     h.onResult = (m) => this.onResult(h, m)
     h.onDeath = () => this.onDeath(h)
@@ -336,6 +345,7 @@ class BlockRun {
         answer(h.port, h.cells, this.env.blockHash?.(req.n))
         return
       case 'wait':
+        if (!this.mv.isVault(req.address)) this.waitCount++
         this.waits.push({ h, req })
         this.answerWaits()
     }
@@ -351,7 +361,7 @@ class BlockRun {
       }
       let blocked = false
       for (const o of this.pool)
-        if (o !== h && o.alive && o.busy >= 0 && o.busy < req.tx) blocked = true
+        if (o !== h && o.alive && o.running.length > 0 && o.running[0]! < req.tx) blocked = true
       if (blocked) continue
       this.waits.splice(k--, 1)
       const value =
@@ -366,9 +376,10 @@ class BlockRun {
 
   private onResult(h: Handle, m: FromWorker): void {
     if (m.block !== this.id || this.finished) return
-    if (h.busy === m.tx) {
-      h.busy = -1
-      if (h.timer) clearTimeout(h.timer)
+    const at = h.running.indexOf(m.tx)
+    if (at >= 0) h.running.splice(at, 1)
+    if (h.running.length === 0 && h.timer) {
+      clearTimeout(h.timer)
       h.timer = undefined
     }
     if (m.incarnation === this.incarnation[m.tx] && this.results[m.tx] === undefined) {
@@ -392,12 +403,11 @@ class BlockRun {
   private onDeath(h: Handle): void {
     if (this.finished) return
     if (h.timer) clearTimeout(h.timer)
-    if (h.busy >= 0) {
-      const tx = h.busy
+    for (const tx of h.running) {
       this.incarnation[tx] = this.incarnation[tx]! + 1
       if (this.results[tx] === undefined) this.retry.push(tx)
-      h.busy = -1
     }
+    h.running = []
     const at = this.pool.indexOf(h)
     try {
       const fresh = this.respawn()
@@ -435,24 +445,38 @@ class BlockRun {
   private dispatch(): void {
     if (this.finished) return
     for (const h of this.pool) {
-      if (!h.alive || !h.ready || h.busy >= 0) continue
-      const tx = this.nextTx()
-      if (tx < 0) return
-      h.busy = tx
-      const msg: ToWorker = {
-        type: 'run',
-        block: this.id,
-        tx,
-        incarnation: this.incarnation[tx]!,
-        updates: h.updates,
-        hot: this.hot.slice(h.hotSent),
+      // two txs per worker: the next one is queued there before the current one ends
+      while (h.alive && h.ready && h.running.length < this.opts.depth) {
+        const tx = this.nextTx()
+        if (tx < 0) return
+        h.running.push(tx)
+        const msg: ToWorker = {
+          type: 'run',
+          block: this.id,
+          tx,
+          incarnation: this.incarnation[tx]!,
+          updates: h.updates,
+          hot: this.hot.slice(h.hotSent),
+          base: this.prime(h, this.txs[tx]!),
+        }
+        h.updates = []
+        h.hotSent = this.hot.length
+        h.worker.postMessage(msg)
+        h.lastActivity = performance.now()
+        if (h.timer === undefined) this.watch(h)
       }
-      h.updates = []
-      h.hotSent = this.hot.length
-      h.worker.postMessage(msg)
-      h.lastActivity = performance.now()
-      this.watch(h)
     }
+  }
+
+  /** Sender and recipient base accounts every tx reads: sent along, saving two round trips. */
+  private prime(h: Handle, tx: L2Tx): Array<[Address, Account | undefined]> {
+    const out: Array<[Address, Account | undefined]> = []
+    for (const a of [tx.from, tx.to]) {
+      if (a === null || h.primed.has(a)) continue
+      h.primed.add(a)
+      out.push([a, this.bs.baseAccount(a)])
+    }
+    return out
   }
 
   /** A busy worker silent (no reads, no result) for txTimeoutMs is hung: replace it. */
@@ -462,7 +486,7 @@ class BlockRun {
     h.timer = setTimeout(
       () => {
         h.timer = undefined
-        if (!h.alive || h.busy < 0 || this.finished) return
+        if (!h.alive || h.running.length === 0 || this.finished) return
         if (performance.now() - h.lastActivity < this.opts.txTimeoutMs) this.watch(h)
         else h.worker.terminate().catch(() => undefined)
       },
@@ -526,7 +550,12 @@ class BlockRun {
       }
       this.frontier++
       const done = this.frontier
-      if (!this.draining && done >= 64 && this.reexecutions / done > this.opts.maxReexecutionRate)
+      // Too many conflicts, or most txs queue on hot keys anyway: finish sequentially here.
+      if (
+        !this.draining &&
+        done >= 64 &&
+        (this.reexecutions / done > this.opts.maxReexecutionRate || this.waitCount / done > 0.5)
+      )
         this.draining = true
     }
     this.answerWaits()

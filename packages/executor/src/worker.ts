@@ -24,6 +24,7 @@ export type ToWorker =
       incarnation: number
       updates: Array<[number, WriteSet, FeeDeltas]>
       hot: string[]
+      base: Array<[Address, Account | undefined]>
     }
   | { type: 'end'; block: number }
   | { type: 'hang'; ms: number }
@@ -142,6 +143,7 @@ async function onMessage(msg: ToWorker): Promise<void> {
       if (s === undefined || s.block !== msg.block || view === undefined) return
       for (const [tx, ws, fees] of msg.updates) s.mv.set(tx, ws, fees)
       for (const k of msg.hot) s.hot.add(k)
+      for (const [a, v] of msg.base) s.base.primeBase(a, v)
       view.i = msg.tx
       s.ctx.state.reset(view)
       try {
