@@ -1,6 +1,7 @@
 import { RpcVisibleError, toHex } from '@lanes/core'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { buildApp } from './app.js'
 import {
   ALICE,
@@ -765,6 +766,17 @@ describe('logs and filters', () => {
     expect(await result('eth_getFilterChanges', [id])).toEqual([])
   })
 
+  it('caps the number of live filters', async () => {
+    await app.close()
+    app = await buildApp({ node, config: { maxFilters: 2 } })
+    await result('eth_newBlockFilter')
+    await result('eth_newPendingTransactionFilter')
+    expect(await error('eth_newFilter', [{}])).toEqual({
+      code: -32000,
+      message: 'too many filters',
+    })
+  })
+
   it('filters expire after the idle timeout', async () => {
     await app.close()
     app = await buildApp({ node, config: { filterTimeoutMs: 50 } })
@@ -916,6 +928,32 @@ describe('subscriptions', () => {
     ws.send('{bad json')
     expect((await next((m) => (m.error as { code: number })?.code === -32700)).id).toBeNull()
     ws.terminate()
+  })
+})
+
+describe('WebSocket over a real socket', () => {
+  it('closes a subscriber that stops reading instead of buffering without bound', async () => {
+    await app.close()
+    app = await buildApp({ node, config: { wsMaxBufferedBytes: 64 * 1024 } })
+    const address = await app.listen({ host: '127.0.0.1', port: 0 })
+    const ws = new WebSocket(address.replace('http', 'ws'))
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+    const subscribed = new Promise((resolve) => ws.once('message', resolve))
+    ws.send(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['newHeads'] }),
+    )
+    await subscribed
+    // stop reading: the kernel buffers fill, then the server's send buffer grows
+    ;(ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause()
+    const serverSideOpen = () => [...app.websocketServer.clients].some((c) => c.readyState === 1)
+    for (let i = 0; i < 50_000 && serverSideOpen(); i++) {
+      node.sealEmptyBlock()
+      if (i % 200 === 0) await new Promise((r) => setTimeout(r, 2))
+    }
+    expect(serverSideOpen()).toBe(false)
+    ;(ws as unknown as { _socket: { resume(): void } })._socket.resume()
+    expect(await closed).toBe(1008)
   })
 })
 

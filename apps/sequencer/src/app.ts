@@ -20,6 +20,10 @@ export type AppConfig = Pick<
   filterTimeoutMs: number
   /** web3_clientVersion */
   clientVersion: string
+  /** most live filters (eth_newFilter & co) across all clients */
+  maxFilters: number
+  /** a WebSocket whose unsent notifications exceed this is closed (slow subscriber) */
+  wsMaxBufferedBytes: number
 }
 
 export const APP_DEFAULTS: AppConfig = {
@@ -30,6 +34,8 @@ export const APP_DEFAULTS: AppConfig = {
   rateLimitBurst: 2000,
   filterTimeoutMs: 5 * 60_000,
   clientVersion: `Lanes/v0.1.0/${process.platform}-${process.arch}/node${process.versions.node}`,
+  maxFilters: 10_000,
+  wsMaxBufferedBytes: 16 * 1024 * 1024,
 }
 
 export type BuildAppOptions = {
@@ -98,7 +104,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     perSecond: config.rateLimitPerSecond,
     burst: config.rateLimitBurst,
   })
-  const filters = new FilterManager(node, { timeoutMs: config.filterTimeoutMs })
+  const filters = new FilterManager(node, {
+    timeoutMs: config.filterTimeoutMs,
+    maxFilters: config.maxFilters,
+  })
   const hub = new SubscriptionHub(node)
   const dispatcher = new Dispatcher<RpcContext>(rpcMethods, {
     batchLimit: config.rpcBatchLimit,
@@ -174,8 +183,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // a plain GET (load balancer probe) gets 200 and nothing, like geth
     handler: async (_request, reply) => reply.code(200).send(),
     wsHandler: (socket, request) => {
+      // a subscriber that does not read its notifications is dropped (geth does the same)
+      // instead of buffering without bound
       const session = hub.open((message) => {
-        if (socket.readyState === socket.OPEN) socket.send(message)
+        if (socket.readyState !== socket.OPEN) return
+        if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
+          socket.close(1008, 'subscriber too slow')
+          return
+        }
+        socket.send(message)
       })
       const ctx: RpcContext = { ...baseCtx, session }
       const reply = (payload: unknown) => {

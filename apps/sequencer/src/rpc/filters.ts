@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Hex, RecoveredTx } from '@lanes/core'
 import type { LogFilter, SequencerNode } from '../node.js'
-import { filterNotFound } from './errors.js'
+import { filterNotFound, serverError } from './errors.js'
 import { formatLogRecord, type RpcLog } from './format.js'
 
 /**
@@ -22,6 +22,8 @@ export type FilterOptions = {
   timeoutMs?: number
   /** most unread hashes a pending-tx filter keeps (oldest dropped) */
   maxPendingHashes?: number
+  /** most live filters at once (all clients); past it new ones are refused */
+  maxFilters?: number
   now?: () => number
 }
 
@@ -34,6 +36,7 @@ export class FilterManager {
   readonly #filters = new Map<Hex, Filter>()
   readonly #timeoutMs: number
   readonly #maxPending: number
+  readonly #maxFilters: number
   readonly #now: () => number
   readonly #timer: NodeJS.Timeout
   readonly #onPending = (tx: RecoveredTx) => {
@@ -48,6 +51,7 @@ export class FilterManager {
     this.#node = node
     this.#timeoutMs = options.timeoutMs ?? 5 * 60_000
     this.#maxPending = options.maxPendingHashes ?? 10_000
+    this.#maxFilters = options.maxFilters ?? 10_000
     this.#now = options.now ?? Date.now
     this.#timer = setInterval(() => this.sweep(), Math.min(this.#timeoutMs, 30_000))
     this.#timer.unref()
@@ -132,6 +136,10 @@ export class FilterManager {
   }
 
   #add(filter: Filter): Hex {
+    if (this.#filters.size >= this.#maxFilters) {
+      this.sweep()
+      if (this.#filters.size >= this.#maxFilters) throw serverError('too many filters')
+    }
     const id = newId()
     this.#filters.set(id, filter)
     return id
