@@ -11,6 +11,7 @@ import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { keccak256 } from '@lanes/core'
 import {
   encodeProof,
+  LatestOnlyNodeStore,
   openDatabase,
   SparseMerkleTree,
   SqliteNodeStore,
@@ -299,6 +300,36 @@ report({
 })
 const leafCountMem = mem.leafCount()
 const memRows = mem.store.nodeCount()
+
+// the tree alone: no node history kept (LatestOnlyNodeStore), 1 thread and with workers
+{
+  const lean = new SparseMerkleTree(new LatestOnlyNodeStore())
+  lean.applySorted(1n, initial.keys, initial.values)
+  const lean1 = runBatches(lean, memBatches.slice(0, BATCHES), 2n)
+  lean.setHasher(hasher)
+  const leanW = runBatches(lean, memBatches.slice(BATCHES), BigInt(2 + BATCHES))
+  lean.setHasher(undefined)
+  log(
+    `latest-only 1 thread ${Math.round(lean1.cpu)}/CPU-s; workers ${Math.round(leanW.wall)}/s wall`,
+  )
+  report({
+    name: 'state-tree updates in memory without history (latest only), 1 thread',
+    unit: 'leaf updates per CPU-second',
+    value: Math.round(lean1.cpu),
+    baseline: mptBaseline,
+    ratio: +(lean1.cpu / mptRate).toFixed(1),
+    target: '>= 150k/s per core',
+    notes: `wall clock ${Math.round(lean1.wall)}/s`,
+  })
+  report({
+    name: 'state-tree updates without history, worker hashing (main + 1 worker)',
+    unit: 'leaf updates/s (wall clock)',
+    value: Math.round(leanW.wall),
+    baseline: { name: 'latest only, 1 thread, wall clock', value: Math.round(lean1.wall) },
+    ratio: +(leanW.wall / lean1.wall).toFixed(2),
+    notes: `${Math.round(leanW.cpu)} updates per CPU-second over both threads`,
+  })
+}
 
 // SQLite: build into a file, then batches on 1 thread and with workers
 const dir = mkdtempSync(path.join(tmpdir(), 'lanes-bench-smt-'))

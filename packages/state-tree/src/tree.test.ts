@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { VersionNotFoundError, VersionPrunedError } from './errors.js'
 import { createRawKeccak } from './keccak-wasm.js'
+import { LatestOnlyNodeStore } from './latest-only-node-store.js'
 import { MemoryNodeStore } from './memory-node-store.js'
 import type { NodeStore } from './node-store.js'
 import { openDatabase } from './open-database.js'
@@ -326,5 +327,24 @@ describe('input errors are typed', () => {
     expect(() => tree.applyBatch(5n, [])).toThrow(/not above/)
     expect(() => tree.get(pool[0]!, 1n)).toThrow(VersionNotFoundError)
     expect(() => tree.prove('0xzz' as `0x${string}`)).toThrow(/not hex/)
+  })
+})
+
+describe('LatestOnlyNodeStore', () => {
+  it('gives the same roots and latest proofs, and reports older versions as pruned', () => {
+    const full = SparseMerkleTree.inMemory()
+    const lean = new SparseMerkleTree(new LatestOnlyNodeStore())
+    for (let v = 1; v <= 4; v++) {
+      const updates = pool
+        .filter((_, i) => (i + v) % 3 !== 0)
+        .map((k, i) => ({ key: k, value: (i + v) % 5 === 0 ? null : valuePool[(i * v) % 4]! }))
+      expect(lean.applyBatch(BigInt(v), updates)).toBe(full.applyBatch(BigInt(v), updates))
+    }
+    for (const k of pool) {
+      expect(encodeProof(lean.prove(k))).toEqual(encodeProof(full.prove(k)))
+      expect(lean.prove(k, 4n).depth).toBe(full.prove(k, 4n).depth)
+    }
+    expect(() => lean.rootAt(3n)).toThrow(VersionPrunedError)
+    expect(lean.store.nodeCount()).toBe(0)
   })
 })

@@ -1,0 +1,39 @@
+import type { NodeStore, StoredNode, StoredRoot, VersionWrite } from './node-store.js'
+
+/**
+ * A NodeStore that keeps no node rows at all: only the latest version is provable (from the
+ * tree's in-memory cache) and every older version reads as pruned. For processes that need
+ * roots and current proofs but no history, such as the prover re-deriving batches from L1 or a
+ * benchmark of the tree itself.
+ */
+export class LatestOnlyNodeStore implements NodeStore {
+  private latest: StoredRoot | undefined
+
+  readNode(_path: Uint8Array, _version: number): StoredNode | undefined {
+    return undefined
+  }
+
+  rootAtOrBelow(version: number): StoredRoot | undefined {
+    return this.latest && this.latest.version <= version ? this.latest : undefined
+  }
+
+  latestRoot(): StoredRoot | undefined {
+    return this.latest
+  }
+
+  prunedBelow(): number {
+    return this.latest?.version ?? 0
+  }
+
+  writeVersion(w: VersionWrite): void {
+    this.latest = { version: w.version, root: w.root.slice(), leafCount: w.leafCount }
+  }
+
+  prune(_keepFrom: number): { nodesDeleted: number } {
+    return { nodesDeleted: 0 }
+  }
+
+  nodeCount(): number {
+    return 0
+  }
+}
