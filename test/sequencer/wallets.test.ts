@@ -3,9 +3,11 @@ import { promisify } from 'node:util'
 import { ethers } from 'ethers'
 import {
   type BaseError,
+  ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
   defineChain,
+  encodeFunctionData,
   type Hex,
   http,
   NonceTooLowError,
@@ -47,6 +49,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await lanes?.stop()
 })
+
+async function rpcCall(method: string, params: unknown[]) {
+  const res = await fetch(lanes.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  })
+  return (await res.json()) as { result?: unknown; error?: { code: number; message: string } }
+}
 
 function clients(key: Hex) {
   const chain = defineChain({
@@ -156,6 +167,26 @@ describe('viem', () => {
     const blocks = await publicClient.getFilterChanges({ filter: blockFilter })
     expect(blocks.length).toBeGreaterThanOrEqual(1)
     expect(await publicClient.uninstallFilter({ filter: blockFilter })).toBe(true)
+
+    // a revert reaches viem as geth's code 3 "execution reverted"
+    const revert = await publicClient
+      .simulateContract({ account, address, abi: STORE_ABI, functionName: 'set', args: [13n] })
+      .then(
+        () => undefined,
+        (e: unknown) => e as BaseError,
+      )
+    expect(revert?.walk((e) => e instanceof ContractFunctionRevertedError)).toBeInstanceOf(
+      ContractFunctionRevertedError,
+    )
+    const raw = await rpcCall('eth_estimateGas', [
+      {
+        from: account.address,
+        to: address,
+        data: encodeFunctionData({ abi: STORE_ABI, functionName: 'set', args: [13n] }),
+      },
+    ])
+    expect(raw.error?.code).toBe(3)
+    expect(raw.error?.message).toMatch(/^execution reverted/)
   })
 
   it('maps geth errors to viem error classes (nonce too low)', async () => {
