@@ -39,11 +39,11 @@ const STORE_ABI = parseAbi([
   'function value() view returns (uint256)',
 ])
 
-const [VIEM_KEY, ETHERS_KEY, CAST_KEY, WS_KEY, TRAFFIC_KEY] = ANVIL_KEYS
+const [VIEM_KEY, ETHERS_KEY, CAST_KEY, WS_KEY, TRAFFIC_KEY, WS_ETHERS_KEY] = ANVIL_KEYS
 let lanes: LanesProcess
 
 beforeAll(async () => {
-  lanes = await startLanes([VIEM_KEY, ETHERS_KEY, CAST_KEY, WS_KEY, TRAFFIC_KEY])
+  lanes = await startLanes([VIEM_KEY, ETHERS_KEY, CAST_KEY, WS_KEY, TRAFFIC_KEY, WS_ETHERS_KEY])
 })
 
 afterAll(async () => {
@@ -266,6 +266,31 @@ describe('viem', () => {
 })
 
 describe('ethers v6', () => {
+  it('WebSocketProvider: block events over eth_subscribe, wallet over WebSocket', async () => {
+    const provider = new ethers.WebSocketProvider(lanes.wsUrl, LANES_CHAIN_ID)
+    try {
+      const blocks: number[] = []
+      await provider.on('block', (n: number) => blocks.push(n))
+      const wallet = new ethers.Wallet(WS_ETHERS_KEY, provider)
+      const tx = await wallet.sendTransaction({
+        to: '0x00000000000000000000000000000000000e2e04',
+        value: 7n,
+      })
+      const deadline = Date.now() + 15_000
+      let receipt: ethers.TransactionReceipt | null = null
+      while (!receipt && Date.now() < deadline) {
+        receipt = await provider.getTransactionReceipt(tx.hash)
+        if (!receipt) await new Promise((r) => setTimeout(r, 50))
+      }
+      expect(receipt?.status).toBe(1)
+      while (!blocks.includes(receipt!.blockNumber) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50))
+      expect(blocks).toContain(receipt!.blockNumber)
+    } finally {
+      await provider.destroy()
+    }
+  })
+
   it('JsonRpcProvider + Wallet: send, wait, read back', async () => {
     const provider = new ethers.JsonRpcProvider(lanes.url, LANES_CHAIN_ID, {
       staticNetwork: true,

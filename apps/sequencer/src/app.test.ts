@@ -878,6 +878,8 @@ describe('subscriptions', () => {
       await send(3, 'eth_subscribe', ['logs', { address: TOKEN, topics: [`0x${'55'.repeat(32)}`] }])
     ).result as string
     const pending = (await send(4, 'eth_subscribe', ['newPendingTransactions'])).result as string
+    const fullPending = (await send(41, 'eth_subscribe', ['newPendingTransactions', true]))
+      .result as string
     expect(new Set([heads, logs, pending]).size).toBe(3)
     expect((await send(5, 'eth_subscribe', ['bogus'])).error).toEqual({
       code: -32601,
@@ -912,6 +914,10 @@ describe('subscriptions', () => {
       params: { result: string }
     }
     expect(p.params.result).toBe(hash.result)
+    const full = (await next(
+      (m) => (m.params as { subscription: string })?.subscription === fullPending,
+    )) as { params: { result: Record<string, unknown> } }
+    expect(full.params.result).toMatchObject({ hash: hash.result, blockNumber: null, type: '0x2' })
 
     expect((await send(7, 'eth_unsubscribe', [heads])).result).toBe(true)
     expect((await send(8, 'eth_unsubscribe', [heads])).result).toBe(false)
