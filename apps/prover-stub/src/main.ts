@@ -52,6 +52,8 @@ async function shutdown(): Promise<void> {
   await prover.stop()
   await app.close()
   log.info({}, 'prover stopped')
+  // open handles (L1 HTTP keep-alive, timers) must not keep a stopped prover alive
+  process.exit(process.exitCode ?? 0)
 }
 process.on('SIGTERM', () => void shutdown())
 process.on('SIGINT', () => void shutdown())

@@ -72,6 +72,7 @@ export class ProverService {
   private readonly origins = new Map<bigint, L1Origin>()
   private timer: NodeJS.Timeout | undefined
   private running = false
+  private wake: (() => void) | undefined
   private loop: Promise<void> | undefined
 
   constructor(
@@ -325,6 +326,7 @@ export class ProverService {
         }
         if (!this.running) break
         await new Promise<void>((r) => {
+          this.wake = r
           this.timer = setTimeout(r, this.config.pollMs)
         })
       }
@@ -335,6 +337,8 @@ export class ProverService {
   async stop(): Promise<void> {
     this.running = false
     if (this.timer) clearTimeout(this.timer)
+    // a cleared timer never resolves its sleep: wake the loop so it can see running=false
+    this.wake?.()
     await this.loop
     this.store.close()
   }
