@@ -238,16 +238,18 @@ describe('viem', () => {
       await new Promise((r) => setTimeout(r, 300)) // subscriptions established
 
       const hashes: Hex[] = []
-      for (const v of [1n, 2n, 3n]) {
-        const hash = await walletClient.writeContract({
-          address,
-          abi: STORE_ABI,
-          functionName: 'set',
-          args: [v],
-        })
-        hashes.push(hash)
+      // back to back: viem estimates each with the pool's pending nonce
+      for (const v of [1n, 2n, 3n])
+        hashes.push(
+          await walletClient.writeContract({
+            address,
+            abi: STORE_ABI,
+            functionName: 'set',
+            args: [v],
+          }),
+        )
+      for (const hash of hashes)
         await publicClient.waitForTransactionReceipt({ hash, timeout: 20_000 })
-      }
       const deadline = Date.now() + 10_000
       while ((values.length < 3 || heads.length < 1) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50))

@@ -391,7 +391,7 @@ describe('state methods', () => {
   it('eth_call returns data, passes block, overrides and call fields to the node', async () => {
     expect(
       await result('eth_call', [
-        { from: ALICE, to: TOKEN, input: '0x70a08231', gas: '0x5208', value: '0x0' },
+        { from: ALICE, to: TOKEN, input: '0x70a08231', gas: '0x5208', value: '0x0', nonce: '0x9' },
         'pending',
         {
           [BOB]: {

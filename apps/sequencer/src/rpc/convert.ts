@@ -59,8 +59,8 @@ export function toCallRequest(args: CallObject): CallRequest {
     throw serverError(`maxFeePerGas (${maxFee}) < maxPriorityFeePerGas (${tip})`)
   const value = big(args.value)
   if (value !== undefined) out.value = value
-  const nonce = big(args.nonce)
-  if (nonce !== undefined) out.nonce = nonce
+  // `nonce` is accepted and ignored: geth runs eth_call / eth_estimateGas with SkipNonceChecks,
+  // and wallets send the pool's pending nonce, which is ahead of the state the call runs on
   const data = args.input ?? args.data
   if (data !== undefined) out.data = fromHex(data)
   if (args.accessList !== undefined)
