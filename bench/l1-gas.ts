@@ -9,6 +9,7 @@ import {
   L2_WITHDRAWAL_STORE_ADDRESS,
   rollupAbi,
   type Withdrawal,
+  waitForReceipt,
   withdrawalHash,
   withdrawalLeafKey,
   withdrawalStorageSlot,
@@ -65,7 +66,7 @@ try {
   })
 
   const gasOf = async (hash: Hex) => {
-    const r = await pub.waitForTransactionReceipt({ hash })
+    const r = await waitForReceipt(pub, hash)
     if (r.status !== 'success') throw new Error(`tx ${hash} reverted`)
     return r.gasUsed
   }

@@ -1,6 +1,7 @@
 import { LanesError } from '@lanes/core'
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem'
 import { rollupAbi, rollupBytecode } from './generated/Rollup.js'
+import { waitForReceipt } from './receipt.js'
 
 export type DeployRollupParameters = {
   walletClient: WalletClient<Transport, Chain | undefined, Account>
@@ -50,7 +51,7 @@ export async function deployRollup(p: DeployRollupParameters): Promise<DeployRol
   } catch (e) {
     throw new RollupDeployError('Rollup deployment was rejected', { cause: e })
   }
-  const receipt = await p.publicClient.waitForTransactionReceipt({ hash })
+  const receipt = await waitForReceipt(p.publicClient, hash)
   if (receipt.status !== 'success' || !receipt.contractAddress)
     throw new RollupDeployError(`Rollup deployment failed in tx ${hash}`)
   return {

@@ -14,4 +14,5 @@ export {
   smtVerifierHarnessAbi,
   smtVerifierHarnessBytecode,
 } from './generated/SmtVerifierHarness.js'
+export * from './receipt.js'
 export * from './withdrawal.js'

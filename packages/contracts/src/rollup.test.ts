@@ -14,6 +14,7 @@ import type { BatchCommitmentInput } from './commitment.js'
 import { deployRollup, RollupDeployError } from './deploy.js'
 import { depositQueueHash, EMPTY_QUEUE_HASH } from './deposit.js'
 import { rollupAbi } from './generated/Rollup.js'
+import { waitForReceipt } from './receipt.js'
 import {
   commitment,
   deployTestRollup,
@@ -51,7 +52,7 @@ async function send(w: Wallet, functionName: WriteFn, args: readonly unknown[], 
     args,
     value,
   } as never)
-  const receipt = await l1.publicClient.waitForTransactionReceipt({ hash })
+  const receipt = await waitForReceipt(l1.publicClient, hash)
   expect(receipt.status).toBe('success')
   return receipt
 }
@@ -294,7 +295,7 @@ describe('Rollup.commitBatch', () => {
       )
     }
     for (const hash of hashes) {
-      const r = await l1.publicClient.waitForTransactionReceipt({ hash })
+      const r = await waitForReceipt(l1.publicClient, hash)
       expect(r.status).toBe('success')
     }
     expect(await rejects(l1.sequencer, 'commitBatch', [commitment(127n), '0x'])).toEqual({
@@ -324,13 +325,13 @@ describe('Rollup.commitBatchBlobs', () => {
 
   it('reads versioned hashes with blobhash and hashes them into dataHash', async () => {
     const c = commitment(0n)
-    const hash = await l1.sequencer.sendTransaction({
+    const hash = await l1.blobSequencer.sendTransaction({
       to: rollup,
       data: encodeFunctionData({ abi: rollupAbi, functionName: 'commitBatchBlobs', args: [c, 2n] }),
       ...fixtureBlobTx(2),
       maxFeePerBlobGas: 10_000_000_000n,
     })
-    const receipt = await l1.publicClient.waitForTransactionReceipt({ hash })
+    const receipt = await waitForReceipt(l1.publicClient, hash)
     expect(receipt.status).toBe('success')
     const tx = await l1.publicClient.getTransaction({ hash })
     const versioned = tx.blobVersionedHashes!
@@ -346,7 +347,7 @@ describe('Rollup.commitBatchBlobs', () => {
     const bad = fixtureBlobTx(1)
     bad.sidecars[0]!.proof = bad.sidecars[0]!.commitment
     await expect(
-      l1.sequencer.sendTransaction({
+      l1.blobSequencer.sendTransaction({
         to: rollup,
         data: encodeFunctionData({
           abi: rollupAbi,
@@ -493,7 +494,7 @@ describe('Rollup deposits and forced inclusion', () => {
       args: [commitment(1n), '0x'],
       gas: 300_000n,
     })
-    const failed = await l1.publicClient.waitForTransactionReceipt({ hash })
+    const failed = await waitForReceipt(l1.publicClient, hash)
     expect(failed.status).toBe('reverted')
     expect(failed.blockNumber).toBe(b + 6n)
     // covering it works
@@ -586,9 +587,7 @@ describe('Rollup.finalizeBatch and revertBatches', () => {
       args: [1n, v01],
       gas: 200_000n,
     })
-    expect((await l1.publicClient.waitForTransactionReceipt({ hash: early1 })).status).toBe(
-      'reverted',
-    )
+    expect((await waitForReceipt(l1.publicClient, early1)).status).toBe('reverted')
     // mined exactly at committedAt + delay: finalizes
     await l1.testClient.setNextBlockTimestamp({ timestamp: t1 + 100n })
     const onTime = await l1.prover.writeContract({
@@ -598,7 +597,7 @@ describe('Rollup.finalizeBatch and revertBatches', () => {
       args: [1n, v01],
       gas: 200_000n,
     })
-    const r1 = await l1.publicClient.waitForTransactionReceipt({ hash: onTime })
+    const r1 = await waitForReceipt(l1.publicClient, onTime)
     expect(r1.status).toBe('success')
     expect((await l1.publicClient.getBlock({ blockNumber: r1.blockNumber })).timestamp).toBe(
       t1 + 100n,

@@ -9,6 +9,7 @@ import {
   smtVerifierHarnessAbi,
   smtVerifierHarnessBytecode,
 } from './generated/SmtVerifierHarness.js'
+import { waitForReceipt } from './receipt.js'
 import { type L1, startL1 } from './test-support.js'
 
 // The vectors are the normative examples of packages/state-tree/README.md.
@@ -43,7 +44,7 @@ beforeAll(async () => {
     abi: smtVerifierHarnessAbi,
     bytecode: smtVerifierHarnessBytecode,
   })
-  harness = (await l1.publicClient.waitForTransactionReceipt({ hash })).contractAddress!
+  harness = (await waitForReceipt(l1.publicClient, hash)).contractAddress!
 })
 afterAll(async () => {
   await l1?.stop()

@@ -28,6 +28,8 @@ export type L1 = {
   testClient: TestClient
   owner: Wallet
   sequencer: Wallet
+  /** the sequencer key on a transport with a long timeout, for blob transactions */
+  blobSequencer: Wallet
   prover: Wallet
   user: Wallet
   other: Wallet
@@ -36,13 +38,17 @@ export type L1 = {
 
 export async function startL1(): Promise<L1> {
   const anvil = await startAnvil({ hardfork: 'cancun' })
-  // the first blob transaction makes anvil load its KZG setup: seconds on a busy machine
-  const transport = http(anvil.url, { timeout: 55_000 })
-  const wallet = (i: number): Wallet =>
+  // a short timeout so that a lost response is retried (viem retries timeouts) well within
+  // the test timeout on a loaded machine
+  const transport = http(anvil.url, { timeout: 20_000 })
+  // the first blob transaction makes anvil load its KZG setup: many seconds on a busy machine,
+  // and sending it twice would fail, so no retry
+  const slow = http(anvil.url, { timeout: 55_000, retryCount: 0 })
+  const wallet = (i: number, t = transport): Wallet =>
     createWalletClient({
       account: privateKeyToAccount(ANVIL_KEYS[i]!),
       chain: foundry,
-      transport,
+      transport: t,
       pollingInterval: 20,
       cacheTime: 0,
     })
@@ -57,6 +63,7 @@ export async function startL1(): Promise<L1> {
     testClient: createTestClient({ chain: foundry, mode: 'anvil', transport, cacheTime: 0 }),
     owner: wallet(0),
     sequencer: wallet(1),
+    blobSequencer: wallet(1, slow),
     prover: wallet(2),
     user: wallet(3),
     other: wallet(4),

@@ -22,6 +22,7 @@ import {
   l2WithdrawalStoreDeployedBytecode,
 } from './generated/L2WithdrawalStore.js'
 import { rollupAbi } from './generated/Rollup.js'
+import { waitForReceipt } from './receipt.js'
 import {
   commitment,
   deployTestRollup,
@@ -70,7 +71,7 @@ describe('withdrawals L2 → L1 with real state-tree proofs', () => {
         args: [r.to, r.data],
         value: r.value,
       })
-      const receipt = await l1.publicClient.waitForTransactionReceipt({ hash })
+      const receipt = await waitForReceipt(l1.publicClient, hash)
       const [ev] = parseEventLogs({ abi: l2WithdrawalStoreAbi, logs: receipt.logs })
       const w: Withdrawal = {
         nonce: BigInt(i),
@@ -149,7 +150,7 @@ describe('withdrawals L2 → L1 with real state-tree proofs', () => {
         args,
         value,
       } as never)
-      const r = await l1.publicClient.waitForTransactionReceipt({ hash })
+      const r = await waitForReceipt(l1.publicClient, hash)
       expect(r.status).toBe('success')
       return r
     }
@@ -269,7 +270,7 @@ describe('withdrawals L2 → L1 with real state-tree proofs', () => {
         '0x',
       ],
     })
-    await l1.publicClient.waitForTransactionReceipt({ hash: commitHash })
+    await waitForReceipt(l1.publicClient, commitHash)
     const digest = await l1.publicClient.readContract({
       address: rollup,
       abi: rollupAbi,
@@ -282,7 +283,7 @@ describe('withdrawals L2 → L1 with real state-tree proofs', () => {
       functionName: 'finalizeBatch',
       args: [1n, await l1.prover.signMessage({ message: { raw: digest } })],
     })
-    expect((await l1.publicClient.waitForTransactionReceipt({ hash: fin })).status).toBe('success')
+    expect((await waitForReceipt(l1.publicClient, fin)).status).toBe('success')
     const proof = bytesToHex(encodeProof(tree.prove(withdrawalLeafKey(h))))
     const r = await revertOf(
       l1.publicClient.simulateContract({
