@@ -95,7 +95,7 @@ for (const { name, make } of stores) {
           }
           db?.close()
         }),
-        { numRuns: name === 'memory' ? 30 : 10 },
+        { numRuns: name === 'memory' ? 20 : 6 },
       )
     })
 
@@ -124,7 +124,7 @@ for (const { name, make } of stores) {
             db?.close()
           },
         ),
-        { numRuns: name === 'memory' ? 60 : 15 },
+        { numRuns: name === 'memory' ? 40 : 10 },
       )
     })
 

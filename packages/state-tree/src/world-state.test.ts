@@ -155,7 +155,7 @@ for (const { name, make } of kinds) {
           }
           close()
         }),
-        { numRuns: name === 'memory' ? 25 : 8 },
+        { numRuns: name === 'memory' ? 20 : 6 },
       )
     })
   })
