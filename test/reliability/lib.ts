@@ -199,7 +199,14 @@ export function startSequencer(opts: {
   })
 }
 
-export type RunResult = { code: number | null; stdout: string; stderr: string; ms: number }
+export type RunResult = {
+  code: number | null
+  stdout: string
+  stderr: string
+  ms: number
+  /** stdout matched `startedPattern`: the process came up and was killed */
+  started: boolean
+}
 
 /** Runs `node --import tsx <script> ...args` to completion (killed after timeoutMs). */
 export function runScript(
@@ -207,8 +214,9 @@ export function runScript(
   args: string[],
   env: NodeJS.ProcessEnv,
   timeoutMs = 30_000,
+  startedPattern?: RegExp,
 ): Promise<RunResult> {
-  const started = Date.now()
+  const t0 = Date.now()
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, script), ...args], {
     cwd: REPO,
     env,
@@ -216,8 +224,13 @@ export function runScript(
   })
   let stdout = ''
   let stderr = ''
+  let started = false
   child.stdout.on('data', (d) => {
     stdout += d
+    if (!started && startedPattern?.test(stdout)) {
+      started = true
+      child.kill('SIGKILL')
+    }
   })
   child.stderr.on('data', (d) => {
     stderr += d
@@ -226,7 +239,7 @@ export function runScript(
   return new Promise((resolve) =>
     child.once('close', (code) => {
       clearTimeout(timer)
-      resolve({ code, stdout, stderr, ms: Date.now() - started })
+      resolve({ code, stdout, stderr, ms: Date.now() - t0, started })
     }),
   )
 }

@@ -128,6 +128,7 @@ export const ConfigSchema = Type.Object({
   }),
 
   redisUrl: Type.String({
+    pattern: '^(rediss?://.+)?$',
     default: '',
     description: 'Redis for the "sealed" BullMQ queue (empty: do not publish)',
   }),
@@ -137,7 +138,11 @@ export const ConfigSchema = Type.Object({
     description: 'BullMQ key prefix; keep the {lanes} hash tag, append a run id to isolate',
   }),
 
-  l1RpcUrl: Type.String({ default: '', description: 'L1 JSON-RPC URL (empty: no L1 follower)' }),
+  l1RpcUrl: Type.String({
+    pattern: '^((https?|wss?)://.+)?$',
+    default: '',
+    description: 'L1 JSON-RPC URL (empty: no L1 follower)',
+  }),
   rollupAddress: Type.String({
     pattern: '^(0x[0-9a-fA-F]{40})?$',
     default: '',

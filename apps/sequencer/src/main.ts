@@ -32,7 +32,11 @@ async function main(): Promise<void> {
   try {
     genesisJson = JSON.parse(readFileSync(config.genesis, 'utf8'))
   } catch (error) {
-    log.fatal({ err: error }, `cannot read genesis file ${config.genesis}`)
+    // a bad --genesis is a config error: one stderr line, like the others
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    process.stderr.write(
+      `lanes-sequencer: cannot read --genesis / LANES_GENESIS file ${config.genesis}: ${why}\n`,
+    )
     process.exit(2)
   }
   const genesis = parseGenesis(genesisJson)
@@ -66,7 +70,9 @@ async function main(): Promise<void> {
 
   const app = await buildApp({ node, config, logger: log })
   const address = await app.listen({ host: config.host, port: config.port })
-  log.info(
+  // the listening line is printed at any log level: scripts and tests wait for it
+  const announce = log.isLevelEnabled('info') ? log : pino({ base: { app: 'sequencer' } })
+  announce.info(
     {
       url: address,
       chainId: genesis.chainId.toString(),
