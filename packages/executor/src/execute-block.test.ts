@@ -160,3 +160,47 @@ describe('executeBlockAsync', () => {
     expect(res.diff.accounts.has(bob)).toBe(false)
   })
 })
+
+describe('simulateTx', () => {
+  it('returns the call output and revert data', async () => {
+    const { simulateTx } = await import('./simulate.js')
+    const { Token } = await import('./fixtures/contracts.js')
+    const state = new MemState()
+    state.fund(alice, ETH)
+    const token = addr(60, 0xcc)
+    state.deploy(token, Token.runtime)
+    const ok = await simulateTx(
+      env,
+      makeTx({
+        from: alice,
+        nonce: 0n,
+        to: token,
+        gasLimit: 60_000n,
+        data: fromHex(
+          encodeFunctionData({ abi: Token.abi, functionName: 'balanceOf', args: [bob] }) as Hex,
+        ),
+      }),
+      state,
+      config,
+    )
+    expect(ok.ok && ok.returnData).toBe(`0x${'0'.repeat(64)}`)
+    const bad = await simulateTx(
+      env,
+      makeTx({
+        from: alice,
+        nonce: 0n,
+        to: token,
+        gasLimit: 60_000n,
+        data: fromHex(
+          encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [bob, 1n] }) as Hex,
+        ),
+      }),
+      state,
+      config,
+    )
+    expect(bad.ok && bad.receipt.status).toBe(0)
+    // Error(string) selector, then "insufficient balance"
+    expect(bad.ok && bad.returnData.startsWith('0x08c379a0')).toBe(true)
+    expect(state.getAccount(alice)?.nonce).toBe(0n)
+  })
+})

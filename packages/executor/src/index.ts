@@ -6,5 +6,6 @@ export {
   ParallelExecutorError,
   type ParallelExecutorOptions,
 } from './parallel.js'
+export { type SimulationResult, simulateTx } from './simulate.js'
 export type { StateSource } from './tx-state.js'
 export type { BlockResult, ExecutorConfig, ExecutorHardfork, InvalidTx } from './types.js'

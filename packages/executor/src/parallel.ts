@@ -292,13 +292,24 @@ class BlockRun {
   }
 
   detach(): void {
+    for (const { h, req } of this.waits)
+      if (h.alive) answer(h.port, h.cells, req.slot === null ? undefined : 0n)
+    this.waits.length = 0
     for (const h of this.pool) {
       if (h.timer) clearTimeout(h.timer)
       h.timer = undefined
       h.running = []
       h.updates = []
       h.hotSent = 0
-      h.onRequest = h.onResult = h.onDeath = h.onReady = undefined
+      h.onResult = h.onDeath = h.onReady = undefined
+      // A worker may still be inside a tx of this block, blocked on a read: answer it (and
+      // any later read) with placeholders; that result is discarded by block id anyway.
+      h.onRequest = (req) =>
+        answer(
+          h.port,
+          h.cells,
+          req.kind === 'storage' || (req.kind === 'wait' && req.slot !== null) ? 0n : undefined,
+        )
       if (h.alive) h.worker.postMessage({ type: 'end', block: this.id } satisfies ToWorker)
     }
     if (this.ctx) releaseEvmContext(this.ctx)

@@ -35,6 +35,8 @@ export type TxOutcome =
       bloom: Uint8Array
       l1GasUsed: bigint
       l1Fee: bigint
+      /** the top call's return (or revert) data; empty for the native path */
+      returnData: Uint8Array
       /** credits for the fee vaults: commutative deltas applied after the tx's writes */
       baseFee: bigint
       priorityFee: bigint
@@ -51,6 +53,7 @@ export type TxEnv = {
 }
 
 const ZERO_BLOOM: Uint8Array = new Uint8Array(256)
+const EMPTY_BYTES: Uint8Array = new Uint8Array(0)
 const NO_LOGS: Log[] = []
 
 function newAccount(): Account {
@@ -226,6 +229,7 @@ function outcome(
   status: 0 | 1,
   logs: Log[],
   bloom: Uint8Array,
+  returnData: Uint8Array = EMPTY_BYTES,
 ): TxOutcome {
   return {
     ok: true,
@@ -240,6 +244,7 @@ function outcome(
     l1Fee: p.fee1,
     baseFee: gasUsed * env.baseFeePerGas,
     priorityFee: gasUsed * p.priority,
+    returnData,
   }
 }
 
@@ -288,7 +293,7 @@ export async function runTx(tx: L2Tx, env: TxEnv): Promise<TxOutcome> {
   const { logs, bloom } = toLogs(r.result.execResult.logs)
   await finishEvm(env, r.result)
   const status = r.result.execResult.exceptionError === undefined ? 1 : 0
-  return outcome(tx, env, p, r.gasUsed, status, logs, bloom)
+  return outcome(tx, env, p, r.gasUsed, status, logs, bloom, r.result.execResult.returnValue)
 }
 
 /**
@@ -315,12 +320,14 @@ async function runDeposit(tx: DepositTx, env: TxEnv): Promise<TxOutcome> {
   let status: 0 | 1 = 0
   let logs = NO_LOGS
   let bloom: Uint8Array = ZERO_BLOOM
+  let returnData = EMPTY_BYTES
   if (tx.gasLimit >= intrinsic) {
     const r = await runEvm(env, tx.from, tx.to, tx.value, tx.data, tx.gasLimit, intrinsic, 0n, [])
     gasUsed = r.gasUsed
     if (r.thrown) await env.ctx.evm.journal.cleanup()
     else {
       status = r.result.execResult.exceptionError === undefined ? 1 : 0
+      returnData = r.result.execResult.returnValue
       ;({ logs, bloom } = toLogs(r.result.execResult.logs))
       await finishEvm(env, r.result)
     }
@@ -340,5 +347,6 @@ async function runDeposit(tx: DepositTx, env: TxEnv): Promise<TxOutcome> {
     l1Fee: 0n,
     baseFee: 0n,
     priorityFee: 0n,
+    returnData,
   }
 }
