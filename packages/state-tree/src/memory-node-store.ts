@@ -24,7 +24,10 @@ export class MemoryNodeStore implements NodeStore {
   private table = new Int32Array(4096).fill(FREE)
   private tableUsed = 0 // live + tombstones
 
-  private staleRow = new Int32Array(1024)
+  // stale records (path, version that wrote the row, since), resolved only when pruning:
+  // like the SQLite store, a batch appends them without looking anything up
+  private stalePath = new Uint8Array(1024 * PATH_MAX)
+  private staleVer = new Float64Array(1024)
   private staleSince = new Float64Array(1024)
   private staleTop = 0
   private staleHead = 0
@@ -131,39 +134,34 @@ export class MemoryNodeStore implements NodeStore {
     this.tableUsed = used
   }
 
-  private pushStale(row: number, since: number): void {
-    if (this.staleTop === this.staleRow.length) {
+  private pushStale(path: Uint8Array, version: number, since: number): void {
+    if (this.staleTop === this.staleVer.length) {
       // drop the consumed prefix before growing
       const live = this.staleTop - this.staleHead
-      const cap = live * 2 > this.staleRow.length ? this.staleRow.length * 2 : this.staleRow.length
-      const rows = new Int32Array(cap)
-      rows.set(this.staleRow.subarray(this.staleHead, this.staleTop))
+      const cap = live * 2 > this.staleVer.length ? this.staleVer.length * 2 : this.staleVer.length
+      const paths = new Uint8Array(cap * PATH_MAX)
+      paths.set(this.stalePath.subarray(this.staleHead * PATH_MAX, this.staleTop * PATH_MAX))
+      const ver = new Float64Array(cap)
+      ver.set(this.staleVer.subarray(this.staleHead, this.staleTop))
       const since2 = new Float64Array(cap)
       since2.set(this.staleSince.subarray(this.staleHead, this.staleTop))
-      this.staleRow = rows
+      this.stalePath = paths
+      this.staleVer = ver
       this.staleSince = since2
       this.staleTop = live
       this.staleHead = 0
     }
-    this.staleRow[this.staleTop] = row
+    const o = this.staleTop * PATH_MAX
+    const sp = this.stalePath
+    for (let b = 0; b < PATH_MAX; b++) sp[o + b] = b < path.length ? path[b]! : 0
+    this.staleVer[this.staleTop] = version
     this.staleSince[this.staleTop] = since
     this.staleTop++
   }
 
   writeVersion(w: VersionWrite): void {
     const v = w.version
-    // stale rows first: they are found by (path, version) before new heads are linked in
-    for (let i = 0; i < w.staleCount; i++) {
-      const path = w.stalePath(i)
-      const slot = this.findSlot(path, 0, path.length)
-      if (slot < 0) continue
-      const want = w.staleVersion(i)
-      for (let r = this.table[slot]!; r >= 0; r = this.rowNext[r]!)
-        if (this.rowVersion[r] === want) {
-          this.pushStale(r, v)
-          break
-        }
-    }
+    for (let i = 0; i < w.staleCount; i++) this.pushStale(w.stalePath(i), w.staleVersion(i), v)
     const pathBuf = w.rowPathBuf
     const nodeBuf = w.rowNodeBuf
     for (let i = 0; i < w.rowCount; i++) {
@@ -197,17 +195,20 @@ export class MemoryNodeStore implements NodeStore {
   prune(keepFrom: number): { nodesDeleted: number } {
     let deleted = 0
     while (this.staleHead < this.staleTop && this.staleSince[this.staleHead]! <= keepFrom) {
-      const r = this.staleRow[this.staleHead++]!
-      const len = 2 + ((((this.slab[r * ROW]! << 8) | this.slab[r * ROW + 1]!) + 7) >> 3)
-      const slot = this.findSlot(this.slab, r * ROW, len)
+      const at = this.staleHead++
+      const po = at * PATH_MAX
+      const sp = this.stalePath
+      const len = 2 + ((((sp[po]! << 8) | sp[po + 1]!) + 7) >> 3)
+      const slot = this.findSlot(sp, po, len)
       if (slot < 0) continue
+      const want = this.staleVer[at]!
       let prev = -1
-      let cur = this.table[slot]!
-      while (cur >= 0 && cur !== r) {
-        prev = cur
-        cur = this.rowNext[cur]!
+      let r = this.table[slot]!
+      while (r >= 0 && this.rowVersion[r] !== want) {
+        prev = r
+        r = this.rowNext[r]!
       }
-      if (cur !== r) continue
+      if (r < 0) continue
       const next = this.rowNext[r]!
       if (prev >= 0) this.rowNext[prev] = next
       else this.table[slot] = next >= 0 ? next : TOMB
