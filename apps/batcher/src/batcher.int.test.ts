@@ -66,5 +66,5 @@ describe('batcher against anvil + Redis', () => {
       expect(e.args.postStateRoot).toBe(seq.rootOf(e.args.lastBlock))
       next = e.args.lastBlock + 1n
     }
-  })
+  }, 240_000)
 })

@@ -1,12 +1,18 @@
+import { toBlobs } from '@lanes/batch-codec'
 import { type BatchHeader, type Hex, toHex } from '@lanes/core'
+import { blobsToCommitments, blobsToProofs } from 'viem'
 import { type BatchStart, batchHeaderFor, encodeChecked, MAX_PAYLOAD_BYTES } from './batch.js'
 import { blockFromJson, blockToJson, rawBytesOf, type SealedBlock } from './block-source.js'
+import { loadKzg } from './l1/kzg.js'
+import type { BlobKzg } from './store.js'
 
 type JsonBlock = ReturnType<typeof blockToJson>
 export type CompressJobData = {
   chainId: string
   start: { batchIndex: string; firstBlock: string; parentRoot: Hex; depositCursor: string }
   blocks: JsonBlock[]
+  /** compute KZG commitments and proofs too (DA mode blobs or auto) */
+  withBlobs?: boolean
 }
 export type CompressJobResult = {
   payload: Hex
@@ -17,12 +23,14 @@ export type CompressJobResult = {
   l1OriginLast: string
   txCount: number
   rawBytes: number
+  kzg: BlobKzg | null
 }
 
 export function compressJobData(
   chainId: bigint,
   start: BatchStart,
   blocks: SealedBlock[],
+  withBlobs = false,
 ): CompressJobData {
   return {
     chainId: String(chainId),
@@ -33,6 +41,7 @@ export function compressJobData(
       depositCursor: String(start.depositCursor),
     },
     blocks: blocks.map(blockToJson),
+    withBlobs,
   }
 }
 
@@ -41,7 +50,7 @@ export function compressJobData(
  * a sandboxed BullMQ processor. A payload above one commit's capacity drops
  * trailing blocks until it fits; they go into the next batch.
  */
-export function runCompressJob(data: CompressJobData): CompressJobResult {
+export async function runCompressJob(data: CompressJobData): Promise<CompressJobResult> {
   const chainId = BigInt(data.chainId)
   const start: BatchStart = {
     batchIndex: BigInt(data.start.batchIndex),
@@ -69,8 +78,18 @@ export function runCompressJob(data: CompressJobData): CompressJobResult {
         l1OriginLast: String(header.l1OriginLast),
         txCount,
         rawBytes,
+        kzg: data.withBlobs ? await blobKzg(payload) : null,
       }
     }
     blocks = blocks.slice(0, Math.max(1, Math.floor(blocks.length / 2)))
   }
+}
+
+/** KZG work is seconds per blob in wasm: it belongs here, off the main thread. */
+async function blobKzg(payload: Uint8Array): Promise<BlobKzg> {
+  const kzg = await loadKzg()
+  const blobs = toBlobs(payload).map((b) => toHex(b))
+  const commitments = blobsToCommitments({ blobs, kzg, to: 'hex' })
+  const proofs = blobsToProofs({ blobs, commitments, kzg, to: 'hex' })
+  return { commitments: [...commitments], proofs: [...proofs] }
 }

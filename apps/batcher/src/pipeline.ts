@@ -21,6 +21,8 @@ export type PipelineOptions = {
   plan: Omit<PlanParams, 'compressionRatio'>
   throttle: { onAboveBytes: number; offBelowBytes: number; maxBlockBytes: number }
   compressConcurrency: number
+  /** DA mode may be blobs: compute KZG data in the compress stage */
+  withBlobs: boolean
   /** blocks fetched from the sequencer per request while planning */
   fetchChunk?: number
 }
@@ -363,7 +365,7 @@ export class Pipeline {
             {
               name: 'compress',
               queueName: 'compress',
-              data: compressJobData(this.o.l2ChainId, start, chosen),
+              data: compressJobData(this.o.l2ChainId, start, chosen, this.o.withBlobs),
               opts: {
                 jobId: jobId(index),
                 attempts: 3,
@@ -414,7 +416,7 @@ export class Pipeline {
           firstSeenMs: this.now(),
           createdAtMs: this.now(),
         })
-        this.d.store.setPayload(index, payload)
+        this.d.store.setPayload(index, payload, r.kzg)
       })()
       this.ratio = updateCompressionRatio(this.ratio, r.rawBytes, payload.length)
       this.d.store.setMeta('compression_ratio', String(this.ratio))

@@ -95,7 +95,7 @@ describe('batcher as a process (main.ts)', () => {
       }
     }
     await waitFor('a commit tx sent', async () => (attempts().length > 0 ? true : undefined), {
-      timeoutMs: 30_000,
+      timeoutMs: 90_000,
     })
     first.kill('SIGKILL')
     await new Promise((r) => first.once('exit', r))
@@ -106,13 +106,13 @@ describe('batcher as a process (main.ts)', () => {
     spawnBatcher()
     const base = `http://127.0.0.1:${port}`
     await waitFor('ready', async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined), {
-      timeoutMs: 30_000,
+      timeoutMs: 90_000,
     })
     await waitFor(
       'all blocks on L1',
       async () => ((await commitEvents(l1)).at(-1)?.args.lastBlock === 6n ? true : undefined),
       {
-        timeoutMs: 30_000,
+        timeoutMs: 90_000,
       },
     )
     await expectExactlyOnce(l1, seq)
@@ -130,5 +130,5 @@ describe('batcher as a process (main.ts)', () => {
       ).status,
     ).toBe(200)
     expect((await fetch(`${base}/healthz`)).status).toBe(200)
-  }, 150_000)
+  }, 300_000)
 })

@@ -40,7 +40,7 @@ describe('batcher reliability', () => {
     await waitFor(
       'two attempts for batch 0',
       async () => (s.store.attempts(0n).length >= 2 ? true : undefined),
-      { timeoutMs: 20_000 },
+      { timeoutMs: 60_000 },
     )
     const [a, b] = s.store.attempts(0n)
     expect(b!.nonce).toBe(a!.nonce)
@@ -69,7 +69,7 @@ describe('batcher reliability', () => {
     await waitFor('throttle off', async () =>
       env.seq.throttles.at(-1)?.on === false ? true : undefined,
     )
-  })
+  }, 180_000)
 
   it('restarted after sending and before confirmation: finds its tx, no duplicate, no gap', async () => {
     const { l1, env } = await setup()
@@ -80,7 +80,7 @@ describe('batcher reliability', () => {
     await waitFor(
       'batch 0 sent',
       async () => (s.store.attempts(0n).length === 1 ? true : undefined),
-      { timeoutMs: 20_000 },
+      { timeoutMs: 60_000 },
     )
     await s.stop()
     // L1 forgets the pending tx too (as after a node restart): the batcher must rebroadcast, not re-sign
@@ -97,7 +97,7 @@ describe('batcher reliability', () => {
     await waitAllConfirmed(s, env.seq)
     expect(s.store.attempts(0n)).toHaveLength(1)
     await expectExactlyOnce(l1, env.seq)
-  })
+  }, 180_000)
 
   it('Redis wiped mid-run: reconciles from SQLite and L1 and continues', async () => {
     const { l1, env } = await setup(1)
@@ -105,7 +105,7 @@ describe('batcher reliability', () => {
     const s = await env.build({ maxBlocksPerBatch: 1 })
     await s.start()
     await waitFor('first batch sent', async () => (s.store.all().length >= 1 ? true : undefined), {
-      timeoutMs: 20_000,
+      timeoutMs: 60_000,
     })
     const r = new Redis(env.redis.url)
     const keys = await r.keys(`{lanes}${env.redis.prefix}*`)
@@ -113,14 +113,14 @@ describe('batcher reliability', () => {
     await r.del(...keys)
     r.disconnect()
     for (let i = 0; i < 3; i++) await env.seq.sealBlock(3, 20)
-    await waitAllConfirmed(s, env.seq, 40_000)
+    await waitAllConfirmed(s, env.seq)
     expect(
       (await s.metrics.registry.getSingleMetricAsString('lanes_batcher_reconciles_total')).match(
         / (\d+)$/m,
       )?.[1],
     ).toBe('2')
     await expectExactlyOnce(l1, env.seq)
-  })
+  }, 180_000)
 
   it('an L1 reorg that removes a commit gets it re-posted', async () => {
     const { l1, env } = await setup(1)
@@ -130,7 +130,7 @@ describe('batcher reliability', () => {
     const mined = await waitFor(
       'batch 0 mined',
       async () => s.store.get(0n)?.minedBlock ?? undefined,
-      { timeoutMs: 20_000 },
+      { timeoutMs: 60_000 },
     )
     const head = await l1.client.getBlockNumber()
     await l1.rpc('anvil_reorg', [Number(head - mined + 1n), []])
@@ -139,14 +139,14 @@ describe('batcher reliability', () => {
         .getTransactionReceipt({ hash: s.store.get(0n)!.minedTxHash! })
         .catch(() => null),
     ).toBeNull()
-    await waitAllConfirmed(s, env.seq, 40_000)
+    await waitAllConfirmed(s, env.seq)
     expect(
       (
         await s.metrics.registry.getSingleMetricAsString('lanes_batcher_l1_reorged_commits_total')
       ).match(/ (\d+)$/m)?.[1],
     ).not.toBe('0')
     await expectExactlyOnce(l1, env.seq)
-  })
+  }, 180_000)
 
   it('L1 unreachable for a while: backs off, then catches up', async () => {
     const { l1, env } = await setup(1)
@@ -156,7 +156,7 @@ describe('batcher reliability', () => {
     const s = await env.build({ maxBlocksPerBatch: 1 }, proxy.url)
     await s.start()
     await waitFor('first batch', async () => (s.store.all().length >= 1 ? true : undefined), {
-      timeoutMs: 20_000,
+      timeoutMs: 60_000,
     })
     proxy.cut(true)
     for (let i = 0; i < 4; i++) await env.seq.sealBlock(3, 20)
@@ -165,9 +165,9 @@ describe('batcher reliability', () => {
     )
     await new Promise((r) => setTimeout(r, 2500))
     proxy.cut(false)
-    await waitAllConfirmed(s, env.seq, 40_000)
+    await waitAllConfirmed(s, env.seq)
     expect((await s.http.inject('/readyz')).statusCode).toBe(200)
     await expectExactlyOnce(l1, env.seq)
     expect((await commitEvents(l1)).length).toBe(6)
-  })
+  }, 180_000)
 })

@@ -92,6 +92,11 @@ export async function createBatcherService(d: BatcherServiceDeps): Promise<Batch
           'batch confirmed',
         )
       },
+      onBroadcastFailed: (b, hash, err, ms) =>
+        log.warn(
+          { batch: String(b.batchIndex), hash, ms, err: err.message },
+          'broadcast failed; will rebroadcast',
+        ),
       onReorg: (b) => {
         metrics.reorgs.inc()
         log.warn({ batch: String(b.batchIndex) }, 'commit removed by an L1 reorg: re-posting')
@@ -117,6 +122,7 @@ export async function createBatcherService(d: BatcherServiceDeps): Promise<Batch
         maxBlockBytes: c.throttleMaxBlockBytes,
       },
       compressConcurrency: c.compressConcurrency,
+      withBlobs: c.daMode !== 'calldata',
     },
     {
       connection,

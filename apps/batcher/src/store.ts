@@ -21,6 +21,8 @@ export type BatchRecord = {
   firstSeenMs: number
   /** encoded payload, present once compressed */
   payload: Uint8Array | null
+  /** KZG commitments and proofs of the payload's blobs, computed off the main thread */
+  kzg: BlobKzg | null
   daMode: DaMode | null
   blobCount: number | null
   nonce: number | null
@@ -34,6 +36,8 @@ export type BatchRecord = {
   confirmedAtMs: number | null
   error: string | null
 }
+
+export type BlobKzg = { commitments: Hex[]; proofs: Hex[] }
 
 export type AttemptRecord = {
   txHash: Hex
@@ -72,7 +76,7 @@ export class BatchStore {
         deposit_cursor_start INTEGER NOT NULL, deposit_cursor_end INTEGER NOT NULL,
         l1_origin_first INTEGER NOT NULL, l1_origin_last INTEGER NOT NULL,
         tx_count INTEGER NOT NULL, raw_bytes INTEGER NOT NULL, first_seen_ms INTEGER NOT NULL,
-        payload BLOB, da_mode TEXT, blob_count INTEGER, nonce INTEGER UNIQUE,
+        payload BLOB, kzg TEXT, da_mode TEXT, blob_count INTEGER, nonce INTEGER UNIQUE,
         status TEXT NOT NULL,
         mined_tx_hash TEXT, mined_block INTEGER, l1_gas_used TEXT, l1_fee_wei TEXT,
         created_at_ms INTEGER NOT NULL, confirmed_at_ms INTEGER, error TEXT
@@ -121,6 +125,7 @@ export class BatchStore {
       rawBytes: Number(r.raw_bytes),
       firstSeenMs: Number(r.first_seen_ms),
       payload: r.payload ? new Uint8Array(r.payload as Buffer) : null,
+      kzg: r.kzg ? (JSON.parse(String(r.kzg)) as BlobKzg) : null,
       daMode: (r.da_mode as DaMode | null) ?? null,
       blobCount: r.blob_count === null ? null : Number(r.blob_count),
       nonce: r.nonce === null ? null : Number(r.nonce),
@@ -139,6 +144,7 @@ export class BatchStore {
     b: Omit<
       BatchRecord,
       | 'payload'
+      | 'kzg'
       | 'daMode'
       | 'blobCount'
       | 'nonce'
@@ -215,10 +221,10 @@ export class BatchStore {
     )
   }
 
-  setPayload(index: bigint, payload: Uint8Array): void {
+  setPayload(index: bigint, payload: Uint8Array, kzg: BlobKzg | null = null): void {
     this.db
-      .prepare('UPDATE batches SET payload = ? WHERE batch_index = ?')
-      .run(Buffer.from(payload), index)
+      .prepare('UPDATE batches SET payload = ?, kzg = ? WHERE batch_index = ?')
+      .run(Buffer.from(payload), kzg ? JSON.stringify(kzg) : null, index)
   }
 
   /**

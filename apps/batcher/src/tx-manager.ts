@@ -34,6 +34,7 @@ export type TxEvents = {
   onSent?(b: BatchRecord, hash: Hex, fees: Fees, kind: 'first' | 'bump' | 'rebroadcast'): void
   onConfirmed?(b: BatchRecord): void
   onReorg?(b: BatchRecord): void
+  onBroadcastFailed?(b: BatchRecord, hash: Hex, err: Error, ms: number): void
 }
 
 export type CheckResult = 'unsent' | 'pending' | 'confirmed' | 'failed'
@@ -107,10 +108,18 @@ export class TxManager {
   private async blobData(b: BatchRecord) {
     const cached = this.sidecars.get(b.batchIndex)
     if (cached) return cached
-    const kzg = await loadKzg()
     const blobs = toBlobs(b.payload!).map((x) => bytesHex(x))
-    const commitments = blobsToCommitments({ blobs, kzg, to: 'hex' })
-    const proofs = blobsToProofs({ blobs, commitments, kzg, to: 'hex' })
+    let commitments: readonly Hex[]
+    let proofs: readonly Hex[]
+    if (b.kzg && b.kzg.commitments.length === blobs.length) {
+      // computed by the compress stage in its own process
+      commitments = b.kzg.commitments
+      proofs = b.kzg.proofs
+    } else {
+      const kzg = await loadKzg()
+      commitments = blobsToCommitments({ blobs, kzg, to: 'hex' })
+      proofs = blobsToProofs({ blobs, commitments, kzg, to: 'hex' })
+    }
     const sidecars = toBlobSidecars({ blobs, commitments, proofs, to: 'hex' })
     const hashes = commitmentsToVersionedHashes({ commitments, to: 'hex' })
     const v = { sidecars, hashes }
@@ -239,8 +248,10 @@ export class TxManager {
       })
       this.events.onSent?.(rec, hash, fees, 'first')
       // a transport failure here is fine: the attempt is on disk and `check` rebroadcasts it
+      const t0 = this.now()
       await this.broadcast(raw).catch((e) => {
         if (!(e instanceof L1UnavailableError)) throw e
+        this.events.onBroadcastFailed?.(rec, hash, e, this.now() - t0)
       })
       return 'sent'
     })

@@ -63,7 +63,7 @@ export class ViemL1Client implements L1Client {
     private readonly rollup: Address,
   ) {
     // viem's own retry stays short: the batcher's loop owns backoff.
-    this.client = createPublicClient({ transport: http(url, { retryCount: 1, timeout: 10_000 }) })
+    this.client = createPublicClient({ transport: http(url, { retryCount: 1, timeout: 30_000 }) })
   }
 
   private async wrap<T>(what: string, f: () => Promise<T>): Promise<T> {

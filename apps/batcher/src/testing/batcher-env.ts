@@ -68,7 +68,7 @@ export async function startBatcherEnv(l1: L1Env): Promise<Env> {
 export async function waitAllConfirmed(
   s: BatcherService,
   seq: FakeSequencer,
-  timeoutMs = 30_000,
+  timeoutMs = 90_000,
 ): Promise<void> {
   await waitFor(
     'all blocks confirmed',

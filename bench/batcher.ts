@@ -1,0 +1,119 @@
+// Batcher under sustained L2 load: a fake sequencer seals blocks of pre-signed transfers at a
+// fixed rate for LANES_BENCH_SECONDS (default 60) while the real batcher (BullMQ + Redis +
+// anvil with 2 s L1 blocks + the real Rollup contract) posts them. Figures: blocks/s batched
+// against blocks/s sealed in the same run, bytes and L1 gas per tx, posting lag p50/p99
+// (block sealed → its batch confirmed).
+import { startBatcherEnv, startL1Env } from '@lanes/batcher/testing'
+import { report } from './machine.js'
+
+const SECONDS = Number(process.env.LANES_BENCH_SECONDS ?? 60)
+const BLOCK_MS = 250
+const TXS_PER_BLOCK = Number(process.env.LANES_BENCH_TXS_PER_BLOCK ?? 25)
+const MAX_DELAY_MS = 6000
+const L1_BLOCK_S = 2
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0
+}
+
+const l1 = await startL1Env({ blockTime: L1_BLOCK_S })
+const env = await startBatcherEnv(l1)
+try {
+  const blocks = Math.floor((SECONDS * 1000) / BLOCK_MS)
+  process.stderr.write(`# signing ${blocks * TXS_PER_BLOCK} txs\n`)
+  const txs = await env.seq.presign(blocks * TXS_PER_BLOCK)
+  const s = await env.build({
+    daMode: 'auto',
+    maxBatchDelayMs: MAX_DELAY_MS,
+    confirmations: 1,
+    pollIntervalMs: 200,
+  })
+  await s.start()
+  const t0 = Date.now()
+  for (let i = 0; i < blocks; i++) {
+    env.seq.sealTxs(txs.slice(i * TXS_PER_BLOCK, (i + 1) * TXS_PER_BLOCK))
+    const wait = t0 + (i + 1) * BLOCK_MS - Date.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+  }
+  const sealSeconds = (Date.now() - t0) / 1000
+  // drain: the last blocks wait for max delay, then one L1 block
+  const deadline = Date.now() + MAX_DELAY_MS + 30_000
+  while (Date.now() < deadline) {
+    const last = s.store.all().at(-1)
+    if (last?.status === 'confirmed' && last.lastBlock === BigInt(blocks)) break
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  const all = s.store.all().filter((b) => b.status === 'confirmed')
+  const lags: number[] = []
+  let txCount = 0
+  let bytes = 0
+  let gas = 0n
+  let blobs = 0
+  let lastConfirmed = t0
+  for (const b of all) {
+    txCount += b.txCount
+    bytes += b.payload?.length ?? 0
+    gas += b.l1GasUsed ?? 0n
+    blobs += b.daMode === 'blobs' ? (b.blobCount ?? 0) : 0
+    lastConfirmed = Math.max(lastConfirmed, b.confirmedAtMs ?? 0)
+    for (let n = b.firstBlock; n <= b.lastBlock; n++)
+      lags.push(((b.confirmedAtMs ?? 0) - env.seq.sealedAtMs[Number(n) - 1]!) / 1000)
+  }
+  const batchedBlocks = lags.length
+  const sealedRate = blocks / sealSeconds
+  const batchedRate = batchedBlocks / ((lastConfirmed - t0) / 1000)
+  const common = `${SECONDS}s, ${TXS_PER_BLOCK} tx per ${BLOCK_MS} ms block, anvil ${L1_BLOCK_S}s L1 blocks, ${all.length} batches (${all.filter((b) => b.daMode === 'blobs').length} blob, ${blobs} blobs)`
+  report({
+    name: 'batcher.blocks_per_s_batched',
+    unit: 'blocks/s',
+    value: batchedRate,
+    baseline: { name: 'blocks/s sealed by the sequencer (same run)', value: sealedRate },
+    ratio: batchedRate / sealedRate,
+    target: 'keeps up with the sealed rate (ratio ≈ 1)',
+    notes: common,
+  })
+  report({
+    name: 'batcher.bytes_per_tx_l1',
+    unit: 'bytes/tx',
+    value: bytes / txCount,
+    notes: common,
+  })
+  report({
+    name: 'batcher.raw_bytes_per_tx',
+    unit: 'bytes/tx',
+    value: all.reduce((a, b) => a + b.rawBytes, 0) / txCount,
+    notes: 'signed tx bytes before the batch codec (baseline for bytes_per_tx_l1)',
+  })
+  report({
+    name: 'batcher.l1_exec_gas_per_tx',
+    unit: 'gas/tx',
+    value: Number(gas) / txCount,
+    notes: `${common}; blob gas not included`,
+  })
+  report({
+    name: 'batcher.l1_blob_gas_per_tx',
+    unit: 'blob gas/tx',
+    value: (blobs * 131072) / txCount,
+    notes: common,
+  })
+  const target = MAX_DELAY_MS / 1000 + 2 * L1_BLOCK_S
+  report({
+    name: 'batcher.lag_p50',
+    unit: 's',
+    value: pct(lags, 50),
+    target: `≤ ${target} s (max delay + 2 L1 blocks)`,
+    notes: common,
+  })
+  report({
+    name: 'batcher.lag_p99',
+    unit: 's',
+    value: pct(lags, 99),
+    target: `≤ ${target} s (max delay + 2 L1 blocks)`,
+    notes: common,
+  })
+  await s.stop()
+} finally {
+  await env.cleanup()
+  await l1.anvil.stop()
+}
