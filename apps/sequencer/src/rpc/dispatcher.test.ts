@@ -1,0 +1,142 @@
+import fc from 'fast-check'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { RpcContext } from './context.js'
+import { Dispatcher, type JsonRpcResponse } from './dispatcher.js'
+import { FakeNode } from './fake-node.js'
+import { FilterManager } from './filters.js'
+import { rpcMethods } from './methods.js'
+
+const node = new FakeNode()
+const ctx: RpcContext = { node, filters: new FilterManager(node), clientVersion: 'test' }
+const dispatcher = new Dispatcher<RpcContext>(rpcMethods, { batchLimit: 1000, callTimeoutMs: 1000 })
+afterAll(() => ctx.filters.close())
+
+// values shaped like what wallets send, plus junk: hex of odd lengths, tags, objects, arrays
+const hexDigits = (maxLength: number) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), maxLength })
+const hexish = fc.oneof(
+  fc.constantFrom('latest', 'pending', 'earliest', 'safe', 'finalized', '0x', '0x0', '0x00', 'xyz'),
+  hexDigits(70).map((h) => `0x${h}`),
+  hexDigits(70),
+  fc.bigInt({ min: 0n, max: 1n << 70n }).map((n) => `0x${n.toString(16)}`),
+)
+const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small' },
+    hexish,
+    fc.boolean(),
+    fc.integer(),
+    fc.constant(null),
+    fc.array(tie('v'), { maxLength: 5 }),
+    fc.dictionary(
+      fc.constantFrom(
+        'to',
+        'from',
+        'data',
+        'input',
+        'gas',
+        'value',
+        'blockHash',
+        'blockNumber',
+        'address',
+        'topics',
+        'fromBlock',
+        'toBlock',
+        'nonce',
+        'gasPrice',
+        'maxFeePerGas',
+      ),
+      tie('v'),
+      { maxKeys: 4 },
+    ),
+  ),
+})).v
+
+type SchemaLike = {
+  anyOf?: SchemaLike[]
+  const?: unknown
+  type?: string
+  gethKind?: string
+  pattern?: string
+  properties?: Record<string, SchemaLike>
+  items?: SchemaLike
+  patternProperties?: Record<string, SchemaLike>
+}
+
+const hexOf = (bytes: number) =>
+  fc
+    .uint8Array({ minLength: bytes, maxLength: bytes })
+    .map((b) => `0x${Buffer.from(b).toString('hex')}`)
+
+/** Mostly schema-valid values (so calls reach the handlers and the node), sometimes junk. */
+function fromSchema(schema: SchemaLike): fc.Arbitrary<unknown> {
+  return fc.oneof({ arbitrary: valid(schema), weight: 9 }, { arbitrary: value, weight: 1 })
+}
+
+function valid(schema: SchemaLike): fc.Arbitrary<unknown> {
+  if (schema.anyOf) return fc.oneof(...schema.anyOf.map(fromSchema))
+  if (schema.const !== undefined) return fc.constant(schema.const)
+  if (schema.patternProperties) {
+    const inner = Object.values(schema.patternProperties)[0]!
+    return fc.dictionary(hexOf(20), fromSchema(inner), { maxKeys: 2 })
+  }
+  switch (schema.type) {
+    case 'boolean':
+      return fc.boolean()
+    case 'integer':
+      return fc.nat(5000)
+    case 'number':
+      return fc.double({ min: 0, max: 100, noNaN: true })
+    case 'null':
+      return fc.constant(null)
+    case 'array':
+      return fc.array(fromSchema(schema.items ?? {}), { maxLength: 3 })
+    case 'object': {
+      const props = schema.properties ?? {}
+      return fc.record(
+        Object.fromEntries(Object.entries(props).map(([k, v]) => [k, fromSchema(v)])),
+        { requiredKeys: [] },
+      )
+    }
+    case 'string':
+      if (schema.gethKind === 'address') return hexOf(20)
+      if (schema.gethKind === 'hash') return hexOf(32)
+      if (schema.gethKind === 'bytes') return fc.integer({ min: 0, max: 40 }).chain(hexOf)
+      if (
+        schema.gethKind === 'big' ||
+        schema.gethKind === 'uint64' ||
+        schema.pattern?.includes('{0,15}')
+      )
+        return fc.bigInt({ min: 0n, max: 1n << 64n }).map((n) => `0x${n.toString(16)}`)
+      return hexish
+    default:
+      return value
+  }
+}
+
+describe('Dispatcher fuzz', () => {
+  it('answers every call to every method with a result or a caller error, never an internal one', async () => {
+    const names = Object.keys(rpcMethods)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...names).chain((method) => {
+          const { schemas, required } = rpcMethods[method]!.params
+          const args = schemas.map((sc) => fromSchema(sc as SchemaLike))
+          return fc
+            .integer({ min: required, max: schemas.length })
+            .chain((n) => fc.tuple(fc.constant(method), fc.tuple(...args.slice(0, n))))
+        }),
+        async ([method, params]) => {
+          const { body } = await dispatcher.dispatch({ jsonrpc: '2.0', id: 1, method, params }, ctx)
+          const r = body as JsonRpcResponse
+          if ('error' in r)
+            expect(
+              r.error.code,
+              `${method} ${JSON.stringify(params)}: ${r.error.message}`,
+            ).not.toBe(-32603)
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
+})
