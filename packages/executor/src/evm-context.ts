@@ -1,7 +1,7 @@
 import { createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common'
 import { EVM, type EVMMockBlockchainInterface, NobleBN254 } from '@ethereumjs/evm'
 import { Address as EjsAddress } from '@ethereumjs/util'
-import { type BlockEnv, fromHex } from '@lanes/core'
+import { type BlockEnv, fromHex, keccak256 } from '@lanes/core'
 import { TxState } from './tx-state.js'
 
 /** The block as @ethereumjs/evm reads it (COINBASE, NUMBER, BASEFEE, PREVRANDAO, ...). */
@@ -52,7 +52,14 @@ export function acquireEvmContext(chainId: bigint): EvmContext {
   if (ctx === undefined) {
     const common = createCustomCommon({ chainId: Number(chainId) }, Mainnet, {
       hardfork: Hardfork.Cancun,
+      // KECCAK256 and CREATE2 hash with hash-wasm instead of @noble/hashes (several times faster)
+      customCrypto: { keccak256 },
     })
+    // The fork is pinned, so the set of active EIPs is fixed: answer from a Set instead of
+    // walking hardfork params on every opcode (a few % of EVM time in profiles).
+    const active = new Set<number>()
+    for (let eip = 1; eip < 10_000; eip++) if (common.isActivatedEIP(eip)) active.add(eip)
+    common.isActivatedEIP = (eip: number) => active.has(eip)
     const state = new TxState()
     const blockchain = new BlockHashes()
     const evm = new EVM({ common, stateManager: state, blockchain, bn254: new NobleBN254() })
