@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { encodeBatch } from '@lanes/batch-codec'
-import { deployRollup, rollupAbi } from '@lanes/contracts'
+import { deployRollup, rollupAbi, waitForReceipt } from '@lanes/contracts'
 import {
   type BatchHeader,
   blockHash,
@@ -182,7 +182,7 @@ describe('prover-stub against a real anvil', () => {
         bytesToHex(encodeBatch({ header, blocks })),
       ],
     })
-    await pub.waitForTransactionReceipt({ hash })
+    await waitForReceipt(pub, hash)
   }
 
   const config = () =>

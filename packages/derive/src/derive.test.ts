@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { encodeBatch, toBlobs } from '@lanes/batch-codec'
-import { deployRollup, rollupAbi } from '@lanes/contracts'
+import { deployRollup, rollupAbi, waitForReceipt } from '@lanes/contracts'
 import { type BatchHeader, decodeTransaction, type SignedTx } from '@lanes/core'
 import { ANVIL_KEYS, type Anvil, startAnvil } from '@lanes/test/harness'
 import {
@@ -83,7 +83,7 @@ describe('derive from a real anvil', () => {
       args: [user.address, 100_000n],
       value: parseEther('1'),
     })
-    await pub.waitForTransactionReceipt({ hash: dep })
+    await waitForReceipt(pub, dep)
     queueHash = (await pub.readContract({
       address: rollup,
       abi: rollupAbi,
@@ -156,7 +156,7 @@ describe('derive from a real anvil', () => {
       functionName: 'commitBatch',
       args: [commitment(h0, queueHash), bytesToHex(p0)],
     })
-    await pub.waitForTransactionReceipt({ hash: c0 })
+    await waitForReceipt(pub, c0)
 
     const txs1 = await signedTxs(3, 5)
     const h1 = header(1n, 3n, 3n, root(2), root(3), 1n, 1n, 2n)
@@ -173,7 +173,7 @@ describe('derive from a real anvil', () => {
       kzg: await loadKzg(),
       maxFeePerBlobGas: 10n ** 10n,
     })
-    await pub.waitForTransactionReceipt({ hash: c1 })
+    await waitForReceipt(pub, c1)
 
     const follower = new RollupFollower(l1, { chainId: L2_CHAIN_ID, startBlock, confirmations: 0n })
     const batches = (await drain(follower)).filter((e) => e.type === 'batch')
@@ -280,7 +280,7 @@ describe('derive from a real anvil', () => {
       functionName: 'commitBatch',
       args: [commitment(h, queueHash), bytesToHex(bad)],
     })
-    await pub.waitForTransactionReceipt({ hash: tx })
+    await waitForReceipt(pub, tx)
     const follower = new RollupFollower(l1, { chainId: L2_CHAIN_ID, startBlock, confirmations: 0n })
     const invalid = (await drain(follower)).filter((e) => e.type === 'invalid')
     expect(invalid).toHaveLength(1)
