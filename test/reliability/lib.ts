@@ -158,7 +158,7 @@ export function startSequencer(opts: {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`sequencer did not start:\n${out}`))
-    }, opts.timeoutMs ?? 45_000)
+    }, opts.timeoutMs ?? 120_000)
     void exited.then(({ code, signal }) => {
       clearTimeout(timer)
       reject(new Error(`sequencer exited (${code ?? signal}) before listening:\n${out}`))
