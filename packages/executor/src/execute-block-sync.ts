@@ -102,7 +102,16 @@ export function executeBlock(
           details: msg.message,
         })
       }
-      answer(h.port, h.cells, serve(state, env, msg))
+      let value: ReturnType<typeof serve>
+      try {
+        value = serve(state, env, msg)
+      } catch (e) {
+        // the helper is mid-block and blocked on us: drop it rather than leave it half-done
+        h.worker.terminate().catch(() => undefined)
+        helper = undefined
+        throw e
+      }
+      answer(h.port, h.cells, value)
     }
     if (got) continue
     if (Atomics.wait(h.cells, DOORBELL, seen, SILENCE_MS) === 'timed-out') {

@@ -128,6 +128,22 @@ describe('ParallelExecutor', () => {
     }
   })
 
+  it('a failing StateReader fails the block (never a wrong result) and the pool stays usable', async () => {
+    const txs = buildTxs([
+      { kind: 'erc20', from: 0, to: 1, amount: 1n },
+      { kind: 'erc20', from: 2, to: 3, amount: 1n },
+    ])
+    const broken = buildWorld(USERS, PAIRS)
+    broken.getStorage = () => {
+      throw new Error('disk on fire')
+    }
+    await expect(executors[0]!.execute(worldEnv(), txs, broken, WORLD_CONFIG)).rejects.toThrow(
+      'state read failed',
+    )
+    const ok = await executors[0]!.execute(worldEnv(), txs, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+    expect(ok.receipts.map((r) => r.status)).toEqual([1, 1])
+  })
+
   it('small blocks fall back to sequential, reported in the result', async () => {
     const ex = new ParallelExecutor({ workers: 1 })
     try {

@@ -342,6 +342,16 @@ class BlockRun {
   // ---- requests from blocked workers ----
 
   private onRequest(h: Handle, req: ReadRequest): void {
+    try {
+      this.serve(h, req)
+    } catch (e) {
+      // the StateReader failed: unblock the worker, fail the block (never a wrong result)
+      answer(h.port, h.cells, undefined)
+      this.fail(new ParallelExecutorError('state read failed', { cause: e }))
+    }
+  }
+
+  private serve(h: Handle, req: ReadRequest): void {
     switch (req.kind) {
       case 'account':
         answer(h.port, h.cells, this.bs.baseAccount(req.address))
