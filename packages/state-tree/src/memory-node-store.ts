@@ -22,6 +22,9 @@ export class MemoryNodeStore implements NodeStore {
   private live = 0
 
   private table = new Int32Array(4096).fill(FREE)
+  /** Path hash per table entry: most probes are settled without touching the row slab. */
+  private tableHash = new Int32Array(4096)
+  private lastHash = 0
   private tableUsed = 0 // live + tombstones
 
   // stale records (path, version that wrote the row, since), resolved only when pruning:
@@ -52,11 +55,13 @@ export class MemoryNodeStore implements NodeStore {
   /** Table index holding `path`, or -1. */
   private findSlot(path: Uint8Array, off: number, len: number): number {
     const mask = this.table.length - 1
-    let i = this.hashPath(path, off, len) & mask
+    const h = this.hashPath(path, off, len) | 0
+    this.lastHash = h
+    let i = h & mask
     for (;;) {
       const head = this.table[i]!
       if (head === FREE) return -1
-      if (head !== TOMB && this.samePath(head, path, off, len)) return i
+      if (head !== TOMB && this.tableHash[i] === h && this.samePath(head, path, off, len)) return i
       i = (i + 1) & mask
     }
   }
@@ -119,18 +124,22 @@ export class MemoryNodeStore implements NodeStore {
     let size = 4096
     while (size < this.live * 3) size *= 2
     const table = new Int32Array(size).fill(FREE)
+    const hashes = new Int32Array(size)
     const mask = size - 1
     let used = 0
     for (let i = 0; i < old.length; i++) {
       const head = old[i]!
       if (head < 0) continue
       const len = 2 + ((((this.slab[head * ROW]! << 8) | this.slab[head * ROW + 1]!) + 7) >> 3)
-      let j = this.hashPath(this.slab, head * ROW, len) & mask
+      const h = this.hashPath(this.slab, head * ROW, len) | 0
+      let j = h & mask
       while (table[j] !== FREE) j = (j + 1) & mask
       table[j] = head
+      hashes[j] = h
       used++
     }
     this.table = table
+    this.tableHash = hashes
     this.tableUsed = used
   }
 
@@ -182,10 +191,12 @@ export class MemoryNodeStore implements NodeStore {
       } else {
         this.rowNext[r] = -1
         const mask = this.table.length - 1
-        let j = this.hashPath(pathBuf, po, len) & mask
+        const h = this.lastHash
+        let j = h & mask
         while (this.table[j]! >= 0) j = (j + 1) & mask
         if (this.table[j] === FREE) this.tableUsed++
         this.table[j] = r
+        this.tableHash[j] = h
       }
       this.live++
     }
