@@ -1,0 +1,304 @@
+// The sequencer end to end against anvil, same machine, same run: pre-signed EIP-1559
+// transfers from 1000 senders, JSON-RPC batches of 100 with 8 in flight. Figures: accepted
+// tx/s (all acknowledged), sealed tx/s (all in blocks), p50/p99 submit → inclusion.
+// Lanes runs as a real process (apps/sequencer/src/main.ts) with state roots and fsync'd
+// durability on. BENCH_SEQ_TXS (default 20000) sets the number of txs.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  bytesToBigint,
+  fromHex,
+  type Hex,
+  keccak256,
+  serializeSignedTx,
+  signingHash,
+  toHex,
+  type UnsignedTxFields,
+} from '@lanes/core'
+import { spawnOwned, startAnvil, stopProcess } from '@lanes/test/harness'
+import secp256k1 from 'secp256k1'
+import { report } from './machine.js'
+
+const TXS = Number(process.env.BENCH_SEQ_TXS ?? 20_000)
+const SENDERS = 1000
+const BATCH = 100
+const IN_FLIGHT = 8
+const LANES_CHAIN = 42_069n
+const MAIN = fileURLToPath(new URL('../apps/sequencer/src/main.ts', import.meta.url))
+const round = (x: number, d = 0) => Number(x.toFixed(d))
+
+const keys = Array.from({ length: SENDERS }, (_, i) =>
+  fromHex(`0x${(BigInt(i) + 0x5000n).toString(16).padStart(64, '0')}`),
+)
+const addresses = keys.map(
+  (k) => toHex(keccak256(secp256k1.publicKeyCreate(k, false).subarray(1)).subarray(12)) as Hex,
+)
+const RECIPIENT = '0x000000000000000000000000000000000000beef' as Hex
+
+/** nonce-major order: batch k holds 100 different senders. */
+function signAll(chainId: bigint): Hex[] {
+  const out: Hex[] = []
+  for (let i = 0; i < TXS; i++) {
+    const s = i % SENDERS
+    const f: UnsignedTxFields = {
+      type: 2,
+      chainId,
+      nonce: BigInt(Math.floor(i / SENDERS)),
+      gasLimit: 21_000n,
+      to: RECIPIENT,
+      value: 1n,
+      data: new Uint8Array(0),
+      maxFeePerGas: 100_000_000_000n,
+      maxPriorityFeePerGas: 1_000_000_000n,
+      accessList: [],
+    }
+    const { signature, recid } = secp256k1.ecdsaSign(signingHash(f), keys[s]!)
+    out.push(
+      toHex(
+        serializeSignedTx({
+          ...f,
+          r: bytesToBigint(signature.subarray(0, 32)),
+          s: bytesToBigint(signature.subarray(32, 64)),
+          yParity: recid as 0 | 1,
+        }),
+      ),
+    )
+  }
+  return out
+}
+
+type RpcResult = { id: number; result?: unknown; error?: { message: string } }
+
+async function post(url: string, body: unknown): Promise<RpcResult[] | RpcResult> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return (await res.json()) as RpcResult[] | RpcResult
+}
+
+async function call(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const r = (await post(url, { jsonrpc: '2.0', id: 1, method, params })) as RpcResult
+  if (r.error) throw new Error(`${method}: ${r.error.message}`)
+  return r.result
+}
+
+type RunResult = {
+  acceptedTps: number
+  sealedTps: number
+  p50: number
+  p99: number
+  errors: number
+}
+
+async function run(url: string, raws: Hex[]): Promise<RunResult> {
+  const sentAt = new Map<string, number>()
+  const includedAt = new Map<string, number>()
+  let errors = 0
+  let firstError = ''
+  let nextBlock = BigInt((await call(url, 'eth_blockNumber')) as string) + 1n
+  let watching = true
+  // inclusion watcher: new blocks are fetched as they appear; inclusion time = first seen
+  const watcher = (async () => {
+    while (watching) {
+      let head: bigint
+      try {
+        head = BigInt((await call(url, 'eth_blockNumber')) as string)
+      } catch (error) {
+        process.stderr.write(`watcher: ${String((error as Error).cause ?? error)}\n`)
+        await new Promise((r) => setTimeout(r, 50))
+        continue
+      }
+      const now = performance.now()
+      for (; nextBlock <= head; nextBlock++) {
+        const block = (await call(url, 'eth_getBlockByNumber', [
+          `0x${nextBlock.toString(16)}`,
+          false,
+        ])) as {
+          transactions: string[]
+        }
+        for (const h of block.transactions) includedAt.set(h, now)
+      }
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  })()
+
+  const batches: Hex[][] = []
+  for (let i = 0; i < raws.length; i += BATCH) batches.push(raws.slice(i, i + BATCH))
+  const t0 = performance.now()
+  let next = 0
+  const lanes = Array.from({ length: IN_FLIGHT }, async () => {
+    while (next < batches.length) {
+      const batch = batches[next++]!
+      const sent = performance.now()
+      const res = (await post(
+        url,
+        batch.map((raw, id) => ({
+          jsonrpc: '2.0',
+          id,
+          method: 'eth_sendRawTransaction',
+          params: [raw],
+        })),
+      )) as RpcResult[]
+      for (const r of res) {
+        if (typeof r.result === 'string') sentAt.set(r.result, sent)
+        else {
+          errors++
+          firstError ||= r.error?.message ?? 'no result'
+        }
+      }
+    }
+  })
+  await Promise.all(lanes)
+  const accepted = performance.now()
+  const deadline = accepted + 120_000
+  while (performance.now() < deadline) {
+    let missing = 0
+    for (const h of sentAt.keys()) if (!includedAt.has(h)) missing++
+    if (missing === 0) break
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  watching = false
+  await watcher
+  let lastIncluded = accepted
+  const latencies: number[] = []
+  for (const [h, s] of sentAt) {
+    const inc = includedAt.get(h)
+    if (inc === undefined) continue
+    lastIncluded = Math.max(lastIncluded, inc)
+    latencies.push(inc - s)
+  }
+  latencies.sort((a, b) => a - b)
+  if (errors > 0) process.stderr.write(`${url}: ${errors} rejected, first: ${firstError}\n`)
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN
+  return {
+    acceptedTps: sentAt.size / ((accepted - t0) / 1000),
+    sealedTps: includedAt.size === 0 ? 0 : latencies.length / ((lastIncluded - t0) / 1000),
+    p50: pct(0.5),
+    p99: pct(0.99),
+    errors,
+  }
+}
+
+async function startLanes(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const alloc: Record<string, { balance: string }> = {}
+  for (const a of addresses) alloc[a] = { balance: (10n ** 22n).toString() }
+  const genesisPath = join(dir, 'genesis.json')
+  writeFileSync(
+    genesisPath,
+    JSON.stringify({
+      chainId: Number(LANES_CHAIN),
+      timestamp: Math.floor(Date.now() / 1000),
+      gasLimit: '1000000000',
+      blockTimeMs: 250,
+      minBaseFee: '1000000',
+      feeVaults: {
+        baseFee: '0x4200000000000000000000000000000000000019',
+        priorityFee: '0x4200000000000000000000000000000000000019',
+        l1Fee: '0x4200000000000000000000000000000000000019',
+      },
+      alloc,
+    }),
+  )
+  const child = spawnOwned(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      MAIN,
+      '--genesis',
+      genesisPath,
+      '--data-dir',
+      join(dir, 'data'),
+      '--port',
+      '0',
+    ],
+    { env: { ...process.env, LANES_LOG_LEVEL: 'warn' } },
+  )
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`sequencer did not start: ${out}`)), 60_000)
+    child.stderr?.on('data', (d) => {
+      out += d
+    })
+    child.stdout?.on('data', (d) => {
+      out += d
+      const m = /"url":"([^"]+)"/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        child.stderr?.on('data', (d) => process.stderr.write(d))
+        child.stdout?.on('data', (d) => process.stderr.write(d))
+        resolve(m[1]!)
+      }
+    })
+    child.once('exit', (code, sig) => {
+      process.stderr.write(`lanes sequencer exited ${code} ${sig}\n${out.slice(-2000)}\n`)
+      reject(new Error(`sequencer exited ${code}: ${out}`))
+    })
+  })
+  return { url, stop: () => stopProcess(child, 10_000) }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'lanes-bench-seq-'))
+try {
+  const lanesRaws = signAll(LANES_CHAIN)
+  const lanes = await startLanes(dir)
+  let lanesResult: RunResult
+  try {
+    lanesResult = await run(lanes.url, lanesRaws)
+  } finally {
+    await lanes.stop()
+  }
+
+  const anvil = await startAnvil()
+  let anvilResult: RunResult
+  try {
+    const fund = addresses.map((a, id) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'anvil_setBalance',
+      params: [a, '0x21e19e0c9bab2400000'],
+    }))
+    for (let i = 0; i < fund.length; i += 100) await post(anvil.url, fund.slice(i, i + 100))
+    anvilResult = await run(anvil.url, signAll(BigInt(anvil.chainId)))
+  } finally {
+    await anvil.stop()
+  }
+
+  const base = (name: string, value: number) => ({ name: `anvil ${name}`, value: round(value) })
+  report({
+    name: 'sequencer accepted tx/s',
+    unit: 'tx/s',
+    value: round(lanesResult.acceptedTps),
+    baseline: base('accepted tx/s', anvilResult.acceptedTps),
+    ratio: round(lanesResult.acceptedTps / anvilResult.acceptedTps, 2),
+    notes: `${TXS} EIP-1559 transfers, ${SENDERS} senders, batches of ${BATCH}, ${IN_FLIGHT} in flight; ${lanesResult.errors} rejected`,
+  })
+  report({
+    name: 'sequencer sealed tx/s',
+    unit: 'tx/s',
+    value: round(lanesResult.sealedTps),
+    baseline: base('sealed tx/s (automine)', anvilResult.sealedTps),
+    ratio: round(lanesResult.sealedTps / anvilResult.sealedTps, 2),
+    target: '>= 12000 tx/s and >= 2x anvil',
+  })
+  report({
+    name: 'sequencer submit to inclusion p50',
+    unit: 'ms',
+    value: round(lanesResult.p50),
+    baseline: base('p50', anvilResult.p50),
+    target: '<= block time (250 ms) + 50 ms',
+  })
+  report({
+    name: 'sequencer submit to inclusion p99',
+    unit: 'ms',
+    value: round(lanesResult.p99),
+    baseline: base('p99', anvilResult.p99),
+  })
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
