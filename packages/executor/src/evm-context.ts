@@ -23,6 +23,8 @@ export type EvmContext = {
   state: TxState
   blockchain: BlockHashes
   precompiles: string[]
+  /** the same, as 0x-addresses */
+  precompileSet: Set<string>
   chainId: bigint
 }
 
@@ -64,7 +66,8 @@ export function acquireEvmContext(chainId: bigint): EvmContext {
     const blockchain = new BlockHashes()
     const evm = new EVM({ common, stateManager: state, blockchain, bn254: new NobleBN254() })
     const precompiles = [...evm.precompiles.keys()]
-    ctx = { evm, state, blockchain, precompiles, chainId }
+    const precompileSet = new Set(precompiles.map((p) => `0x${p.replace(/^0x/, '')}`))
+    ctx = { evm, state, blockchain, precompiles, precompileSet, chainId }
   }
   return ctx
 }

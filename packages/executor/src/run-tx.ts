@@ -73,7 +73,7 @@ function nativeTransfer(tx: RecoveredTx, env: TxEnv, gasPrice: bigint, fee1: big
   const st = env.ctx.state
   const to = tx.to
   if (to === null || tx.data.length > 0) return undefined
-  if (env.ctx.precompiles.includes(to.slice(2))) return undefined
+  if (env.ctx.precompileSet.has(to)) return undefined
   const toAcct = st.getAccountValue(to)
   if (toAcct !== undefined && toAcct.codeHash !== EMPTY_CODE_HASH) return undefined
   // Execution gas is 0: the EVM would run no code, so gasUsed is exactly the intrinsic gas.

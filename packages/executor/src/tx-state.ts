@@ -147,6 +147,11 @@ export class TxState implements StateManagerInterface {
   }
 
   putAccountValue(address: Address, account: Account | null): void {
+    // Outside any checkpoint nothing can be reverted: skip the journal (the native path).
+    if (this.checkpoints.length === 0) {
+      this.accounts.set(address, account)
+      return
+    }
     const prev = this.accounts.has(address) ? this.accounts.get(address) : undefined
     this.journal.push({
       kind: J_ACCOUNT,
@@ -183,28 +188,30 @@ export class TxState implements StateManagerInterface {
       m = new Map()
       this.storage.set(address, m)
     }
-    this.journal.push({
-      kind: J_SLOT,
-      address,
-      slot,
-      prevAccount: undefined,
-      prevSlot: m.get(slot),
-      prevMap: undefined,
-      prevCleared: false,
-    })
+    if (this.checkpoints.length > 0)
+      this.journal.push({
+        kind: J_SLOT,
+        address,
+        slot,
+        prevAccount: undefined,
+        prevSlot: m.get(slot),
+        prevMap: undefined,
+        prevCleared: false,
+      })
     m.set(slot, value)
   }
 
   clearStorageValue(address: Address): void {
-    this.journal.push({
-      kind: J_CLEAR,
-      address,
-      slot: '0x',
-      prevAccount: undefined,
-      prevSlot: undefined,
-      prevMap: this.storage.get(address),
-      prevCleared: this.cleared.has(address),
-    })
+    if (this.checkpoints.length > 0)
+      this.journal.push({
+        kind: J_CLEAR,
+        address,
+        slot: '0x',
+        prevAccount: undefined,
+        prevSlot: undefined,
+        prevMap: this.storage.get(address),
+        prevCleared: this.cleared.has(address),
+      })
     this.storage.set(address, new Map())
     this.cleared.add(address)
   }
