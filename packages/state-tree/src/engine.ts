@@ -156,6 +156,7 @@ export class TreeEngine implements VersionWrite {
     values: Uint8Array,
     n: number,
     hasher?: SegmentHasher,
+    rows = true,
   ): void {
     for (let t = 1; t < n; t++)
       if (compareWords(keys, (t - 1) * 32, keys, t * 32) >= 0) throw new UnsortedBatchError(t)
@@ -199,7 +200,11 @@ export class TreeEngine implements VersionWrite {
       this.runRange(0, this.progLen)
     }
 
-    this.serializeRows()
+    if (rows) this.serializeRows()
+    else {
+      this.rowCount = 0
+      this.staleCount = 0
+    }
     this.root.set(this.arena.nodes.subarray(0, 32))
     this.leafCount += this.leafDelta
     this.leafDelta = 0

@@ -7,6 +7,7 @@ import type { NodeStore, StoredNode, StoredRoot, VersionWrite } from './node-sto
  * benchmark of the tree itself.
  */
 export class LatestOnlyNodeStore implements NodeStore {
+  readonly keepsRows = false
   private latest: StoredRoot | undefined
 
   readNode(_path: Uint8Array, _version: number): StoredNode | undefined {

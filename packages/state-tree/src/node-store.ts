@@ -34,6 +34,8 @@ export interface VersionWrite {
 }
 
 export interface NodeStore {
+  /** false: the store ignores node rows and stale records, so the tree skips preparing them. */
+  readonly keepsRows?: boolean
   /** The row at `path` with the greatest version ≤ `version`. */
   readNode(path: Uint8Array, version: number): StoredNode | undefined
   /** The root entry with the greatest version ≤ `version`. */

@@ -143,7 +143,14 @@ export class SparseMerkleTree {
     const latest = this.sync()
     if (latest && v <= latest.version) throw new VersionOrderError(version, BigInt(latest.version))
     try {
-      this.engine.apply(v, keys, values, keys.length / 32, this.hasher)
+      this.engine.apply(
+        v,
+        keys,
+        values,
+        keys.length / 32,
+        this.hasher,
+        this.store.keepsRows !== false,
+      )
       this.store.writeVersion(this.engine)
     } catch (error) {
       // the in-memory tree may be half-updated: drop it, reload from the store lazily
