@@ -18,7 +18,7 @@ import { CommitRevertedError, L1UnavailableError, ReconcileError } from './error
 import type { L1Client } from './l1/client.js'
 import { loadKzg } from './l1/kzg.js'
 import { batcherRollupAbi } from './l1/rollup-abi.js'
-import type { BatchRecord, BatchStore } from './store.js'
+import type { AttemptRecord, BatchRecord, BatchStore } from './store.js'
 
 export type TxManagerOptions = {
   rollup: Hex
@@ -301,16 +301,36 @@ export class TxManager {
         this.events.onReorg?.(b)
       }
       const now = this.now()
-      if (!(await this.l1.knowsTransaction(last.txHash))) {
+      // the newest attempt the node holds; a bump it refused leaves the previous one pooled
+      let pooled: AttemptRecord | undefined
+      for (let i = attempts.length - 1; i >= 0 && !pooled; i--)
+        if (await this.l1.knowsTransaction(attempts[i]!.txHash)) pooled = attempts[i]
+      if (!pooled) {
         const res = await this.broadcast(last.raw)
         if (res === 'nonce-too-low') return this.nonceConsumed(b)
         this.store.touchAttempt(last.txHash, now, head)
         this.events.onSent?.(b, last.txHash, last.fees, 'rebroadcast')
         return 'pending'
       }
-      if (isStuck(last.sentAtMs, last.sentAtL1Block, now, head, this.opts)) {
+      if (isStuck(pooled.sentAtMs, pooled.sentAtL1Block, now, head, this.opts)) {
         const market = await this.l1.feeMarket()
-        const fees = bumpFees(last.daMode, last.fees, market, this.opts.limits)
+        // bump over the highest fees tried so far, so a refused replacement climbs next time
+        const top = attempts.reduce(
+          (m, a) => ({
+            maxFeePerGas:
+              a.fees.maxFeePerGas > m.maxFeePerGas ? a.fees.maxFeePerGas : m.maxFeePerGas,
+            maxPriorityFeePerGas:
+              a.fees.maxPriorityFeePerGas > m.maxPriorityFeePerGas
+                ? a.fees.maxPriorityFeePerGas
+                : m.maxPriorityFeePerGas,
+            maxFeePerBlobGas:
+              (a.fees.maxFeePerBlobGas ?? 0n) > (m.maxFeePerBlobGas ?? 0n)
+                ? a.fees.maxFeePerBlobGas
+                : m.maxFeePerBlobGas,
+          }),
+          pooled.fees,
+        )
+        const fees = bumpFees(last.daMode, top, market, this.opts.limits)
         if ('capped' in fees) return 'pending'
         const { hash, raw } = await this.sign(b, last.daMode, last.nonce, fees)
         this.store.recordAttempt({
