@@ -239,7 +239,11 @@ class BlockRun {
   private readonly prevSameSender: Int32Array
   private readonly latest = new Map<number, [WriteSet, FeeDeltas]>()
   private readonly retry: number[] = []
-  private readonly waits: Array<{ h: Handle; req: Extract<ReadRequest, { kind: 'wait' }> }> = []
+  private readonly waits: Array<{
+    h: Handle
+    req: Extract<ReadRequest, { kind: 'wait' }>
+    counted: boolean
+  }> = []
   private nextDispatch = 0
   private frontier = 0
   private reexecutions = 0
@@ -366,8 +370,7 @@ class BlockRun {
         answer(h.port, h.cells, this.env.blockHash?.(req.n))
         return
       case 'wait':
-        if (!this.mv.isVault(req.address)) this.waitCount++
-        this.waits.push({ h, req })
+        this.waits.push({ h, req, counted: false })
         this.answerWaits()
     }
   }
@@ -375,15 +378,19 @@ class BlockRun {
   /** A hot read by tx i is answered once no lower tx is running on another worker. */
   private answerWaits(): void {
     for (let k = 0; k < this.waits.length; k++) {
-      const { h, req } = this.waits[k]!
+      const w = this.waits[k]!
+      const { h, req } = w
       if (!h.alive) {
         this.waits.splice(k--, 1)
         continue
       }
-      let blocked = false
-      for (const o of this.pool)
-        if (o !== h && o.alive && o.running.length > 0 && o.running[0]! < req.tx) blocked = true
-      if (blocked) continue
+      if (this.writerRunning(h, req)) {
+        if (!w.counted && !this.mv.isVault(req.address)) {
+          w.counted = true
+          this.waitCount++
+        }
+        continue
+      }
       this.waits.splice(k--, 1)
       const value =
         req.slot === null
@@ -391,6 +398,30 @@ class BlockRun {
           : this.mv.storage(req.address, req.slot, req.tx, (a, s) => this.bs.baseStorage(a, s))
       answer(h.port, h.cells, value)
     }
+  }
+
+  /**
+   * Is a likely writer of the key running below tx `req.tx` on another worker? Likely
+   * writers: a tx calling the contract that owns the key, or one whose earlier execution
+   * wrote it; for fee vaults any tx (every tx credits them).
+   */
+  private writerRunning(h: Handle, req: Extract<ReadRequest, { kind: 'wait' }>): boolean {
+    const vault = this.mv.isVault(req.address)
+    for (const o of this.pool) {
+      if (o === h || !o.alive || o.running.length === 0) continue
+      const m = o.running[0]!
+      if (m >= req.tx) continue
+      if (vault || this.txs[m]!.to === req.address || this.txs[m]!.from === req.address) return true
+      const ws = this.latest.get(m)?.[0]
+      if (ws === undefined) continue
+      if (
+        req.slot === null
+          ? ws.accounts.has(req.address)
+          : ws.storage.get(req.address)?.has(req.slot)
+      )
+        return true
+    }
+    return false
   }
 
   // ---- results ----
