@@ -148,6 +148,11 @@ export const ConfigSchema = Type.Object({
     default: '',
     description: 'the Rollup contract on L1',
   }),
+  rollupStartBlock: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description: 'L1 block of the Rollup deployment (deposits are read from here)',
+  }),
   l1Confirmations: Type.Integer({
     minimum: 0,
     default: 2,

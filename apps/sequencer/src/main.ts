@@ -3,6 +3,7 @@ import { parseGenesis } from '@lanes/core'
 import { pino } from 'pino'
 import { buildApp } from './app.js'
 import { ConfigError, configTable, loadConfig } from './config.js'
+import { L1Follower } from './l1/follower.js'
 import { SealedPublisher } from './publisher.js'
 import { Sequencer } from './sequencer.js'
 
@@ -41,12 +42,37 @@ async function main(): Promise<void> {
   }
   const genesis = parseGenesis(genesisJson)
 
+  let l1: L1Follower | undefined
+  if (config.l1RpcUrl && config.rollupAddress) {
+    l1 = new L1Follower({
+      rpcUrl: config.l1RpcUrl,
+      rollup: config.rollupAddress as `0x${string}`,
+      startBlock: BigInt(config.rollupStartBlock),
+      confirmations: BigInt(config.l1Confirmations),
+      pollMs: config.l1PollMs,
+      onError: (err) =>
+        log.warn({ err: (err as Error).message?.split('\n')[0] }, 'L1 poll failed; retrying'),
+    })
+    // every block is anchored to an L1 origin: do not seal before the first one is known
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await l1.sync()
+        break
+      } catch (err) {
+        log.warn({ attempt, err: (err as Error).message?.split('\n')[0] }, 'waiting for L1')
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)))
+      }
+    }
+    l1.start()
+  }
+
   let publisher: SealedPublisher | undefined
   let node: Sequencer
   try {
     node = Sequencer.open({
       config,
       genesis,
+      ...(l1 ? { l1 } : {}),
       onSealed: (b) => publisher?.notify(b.header.number),
       onHalt: (error) => {
         log.fatal({ err: error }, 'block production halted')
@@ -88,6 +114,7 @@ async function main(): Promise<void> {
     stopping = true
     log.info({ signal }, 'shutting down')
     try {
+      l1?.stop()
       await app.close()
       await publisher?.close()
       await node.close()

@@ -28,6 +28,11 @@ export class DepositQueue {
     this.l1Block.set(log.index, log.blockNumber)
   }
 
+  /** The deposit at queue position `index`, if read. */
+  get(index: bigint): DepositTx | undefined {
+    return this.byIndex.get(index)
+  }
+
   get size(): number {
     return this.byIndex.size
   }
