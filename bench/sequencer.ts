@@ -207,6 +207,10 @@ async function startLanes(dir: string): Promise<{ url: string; stop: () => Promi
   const child = spawnOwned(
     process.execPath,
     [
+      // LANES_BENCH_PROF=<dir>: CPU-profile the sequencer process
+      ...(process.env.LANES_BENCH_PROF
+        ? ['--cpu-prof', '--cpu-prof-dir', process.env.LANES_BENCH_PROF]
+        : []),
       '--import',
       'tsx',
       MAIN,
