@@ -123,10 +123,24 @@ export function startSequencer(opts: {
   args?: string[]
   env?: NodeJS.ProcessEnv
   timeoutMs?: number
+  /** RLIMIT_FSIZE of the process in KiB (SIGXFSZ ignored, so writes past it fail EFBIG) */
+  fileSizeLimitKb?: number
 }): Promise<SequencerProc> {
+  const [cmd, pre] =
+    opts.fileSizeLimitKb === undefined
+      ? [process.execPath, []]
+      : [
+          'bash',
+          [
+            '-c',
+            `trap '' XFSZ; ulimit -f ${opts.fileSizeLimitKb}; exec "$0" "$@"`,
+            process.execPath,
+          ],
+        ]
   const child = spawnOwned(
-    process.execPath,
+    cmd,
     [
+      ...pre,
       '--import',
       'tsx',
       path.join(REPO, 'apps/sequencer/src/main.ts'),

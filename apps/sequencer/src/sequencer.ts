@@ -663,7 +663,11 @@ export class Sequencer implements SequencerNode {
     } catch (error) {
       this.pool.remove(tx.hash)
       this.m.txRejected.inc({ reason: 'journal' })
-      throw error
+      // a disk that is full or read-only must be named, not hidden behind -32603
+      const why = error instanceof Error ? error.message : String(error)
+      throw new RpcVisibleError(-32000, `transaction not stored (disk write failed: ${why})`, {
+        cause: error,
+      })
     }
     this.m.txAccepted.inc()
     this.events.emit('pendingTx', tx)
