@@ -31,6 +31,12 @@ export const ProverConfigSchema = Type.Object({
     pattern: '^0x[0-9a-fA-F]{64}$',
     description: 'private key of the prover role (required; signs attestations and finalize txs)',
   }),
+  recoveryWorkers: Type.Integer({
+    minimum: 0,
+    maximum: 256,
+    default: 2,
+    description: 'sender-recovery worker threads (0: recover on the main thread)',
+  }),
   pollMs: Type.Integer({ minimum: 10, default: 1000, description: 'L1 polling interval' }),
   l1BaseFeeScalar: Type.Integer({
     minimum: 0,

@@ -9,6 +9,7 @@ import {
   LanesError,
   l1OriginOf,
   parseGenesis,
+  SenderRecoveryPool,
   StateRootMismatchError,
 } from '@lanes/core'
 import {
@@ -70,6 +71,7 @@ export class ProverService {
   private readonly genesis: Genesis
   private readonly execConfig: ExecutorConfig
   private readonly origins = new Map<bigint, L1Origin>()
+  private readonly recovery: SenderRecoveryPool | undefined
   private timer: NodeJS.Timeout | undefined
   private running = false
   private wake: (() => void) | undefined
@@ -104,6 +106,10 @@ export class ProverService {
       l1BaseFeeScalar: BigInt(config.l1BaseFeeScalar),
       l1BlobBaseFeeScalar: BigInt(config.l1BlobBaseFeeScalar),
     }
+    this.recovery =
+      config.recoveryWorkers > 0
+        ? new SenderRecoveryPool({ size: config.recoveryWorkers })
+        : undefined
     this.open()
   }
 
@@ -129,6 +135,7 @@ export class ProverService {
       chainId: this.genesis.chainId,
       startBlock: BigInt(this.config.rollupStartBlock),
       confirmations: BigInt(this.config.l1Confirmations),
+      ...(this.recovery ? { recoverSenders: (txs) => this.recovery!.recover(txs) } : {}),
       ...(checkpoint ? { checkpoint } : {}),
     })
     if (this.config.finalize) {
@@ -340,6 +347,7 @@ export class ProverService {
     // a cleared timer never resolves its sleep: wake the loop so it can see running=false
     this.wake?.()
     await this.loop
+    await this.recovery?.close()
     this.store.close()
   }
 }
