@@ -234,14 +234,13 @@ async function startLanes(dir: string): Promise<{ url: string; stop: () => Promi
       const m = /"url":"([^"]+)"/.exec(out)
       if (m) {
         clearTimeout(timer)
+        // warnings and errors of the sequencer stay visible during the run
         child.stderr?.on('data', (d) => process.stderr.write(d))
-        child.stdout?.on('data', (d) => process.stderr.write(d))
         resolve(m[1]!)
       }
     })
     child.once('exit', (code, sig) => {
-      process.stderr.write(`lanes sequencer exited ${code} ${sig}\n${out.slice(-2000)}\n`)
-      reject(new Error(`sequencer exited ${code}: ${out}`))
+      reject(new Error(`sequencer exited ${code ?? sig} before listening: ${out.slice(-2000)}`))
     })
   })
   return { url, stop: () => stopProcess(child, 10_000) }
