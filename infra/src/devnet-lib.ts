@@ -149,6 +149,7 @@ function startApp(
   extra: string[],
   healthUrl: string,
   options: DevnetOptions,
+  env: Record<string, string> = {},
 ): { app: AppProcess; ready: () => Promise<void> } {
   let child: ChildProcess
   let args = [...baseArgs, ...extra]
@@ -163,9 +164,7 @@ function startApp(
     child = spawnOwned(
       process.execPath,
       ['--import', 'tsx', path.join(REPO_ROOT, script), ...args],
-      {
-        cwd: REPO_ROOT,
-      },
+      { cwd: REPO_ROOT, env: { ...process.env, ...env } },
     )
     for (const stream of [child.stdout, child.stderr]) {
       let buf = ''
@@ -362,6 +361,8 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       extra.sequencer ?? [],
       `${l2Url}/readyz`,
       options,
+      // an env var, not a flag: a sequencer without this setting ignores unknown LANES_* vars
+      { LANES_ROLLUP_START_BLOCK: String(contracts.rollupDeployBlock) },
     )
     stack.push(() => seq.app.stop())
     const batcher = startApp(
