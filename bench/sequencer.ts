@@ -2,7 +2,7 @@
 // transfers from 1000 senders, JSON-RPC batches of 100 with 8 in flight. Figures: accepted
 // tx/s (all acknowledged), sealed tx/s (all in blocks), p50/p99 submit → inclusion.
 // Lanes runs as a real process (apps/sequencer/src/main.ts) with state roots and fsync'd
-// durability on. BENCH_SEQ_TXS (default 20000) sets the number of txs.
+// durability on. BENCH_SEQ_TXS (default 4000) sets the number of txs.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -21,7 +21,7 @@ import { spawnOwned, startAnvil, stopProcess } from '@lanes/test/harness'
 import secp256k1 from 'secp256k1'
 import { report } from './machine.js'
 
-const TXS = Number(process.env.BENCH_SEQ_TXS ?? 20_000)
+const TXS = Number(process.env.BENCH_SEQ_TXS ?? 4_000)
 const SENDERS = 1000
 const BATCH = 100
 const IN_FLIGHT = 8
@@ -76,6 +76,8 @@ async function post(url: string, body: unknown): Promise<RpcResult[] | RpcResult
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
+    // fail loudly instead of waiting for undici's 300 s headers timeout
+    signal: AbortSignal.timeout(60_000),
   })
   return (await res.json()) as RpcResult[] | RpcResult
 }
