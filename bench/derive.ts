@@ -7,7 +7,7 @@ import { encodeBatch } from '@lanes/batch-codec'
 import { deployRollup, rollupAbi, waitForReceipt } from '@lanes/contracts'
 import {
   type BlockHeader,
-  blockHash,
+  chainParams,
   type GenesisJson,
   genesisHeader,
   genesisToDiff,
@@ -15,14 +15,13 @@ import {
   keccak256,
   l1OriginOf,
   loadSettings,
-  nextBaseFee,
+  nextBlockEnv,
   parseGenesis,
   type RecoveredTx,
-  receiptsRoot,
   SenderRecoveryPool,
   type SignedTx,
+  sealHeader,
   signedTxFromFields,
-  transactionsRoot,
 } from '@lanes/core'
 import { executeBlock } from '@lanes/executor'
 import { ProverService } from '@lanes/prover-stub'
@@ -131,44 +130,22 @@ try {
     const chunk = signed.slice(i, i + TXS_PER_BLOCK)
     const from = await pool.recover(chunk)
     const txs: RecoveredTx[] = chunk.map((t, j) => ({ ...t, from: from[j]! }))
-    const number = head.number + 1n
-    const baseFee = nextBaseFee(head, genesis.minBaseFee)
-    const timestamp = head.timestamp + 1n
-    const res = executeBlock(
-      {
-        number,
-        timestamp,
-        gasLimit: genesis.gasLimit,
-        baseFeePerGas: baseFee,
-        coinbase: genesis.feeVaults.priorityFee,
-        chainId: L2,
-        prevRandao: origin.hash,
-        l1BaseFee: origin.baseFee,
-        l1BlobBaseFee: origin.blobBaseFee,
-      },
-      txs,
-      seqState,
-      execConfig,
-    )
-    if (res.invalid.length) throw new Error(`bench block ${number}: ${res.invalid[0]!.reason}`)
-    const stateRoot = seqState.applyDiff(number, res.diff)
-    const fields = {
-      number,
-      parentHash: head.hash,
-      timestamp,
+    const env = nextBlockEnv(head, head.timestamp + 1n, origin, chainParams(genesis))
+    const res = executeBlock(env, txs, seqState, execConfig)
+    if (res.invalid.length) throw new Error(`bench block ${env.number}: ${res.invalid[0]!.reason}`)
+    const stateRoot = seqState.applyDiff(env.number, res.diff)
+    head = sealHeader({
+      parent: head,
+      env,
+      origin,
       stateRoot,
-      transactionsRoot: transactionsRoot(txs),
-      receiptsRoot: receiptsRoot(res.receipts),
+      txs,
+      receipts: res.receipts,
       logsBloom: res.logsBloom,
-      gasLimit: genesis.gasLimit,
       gasUsed: res.gasUsed,
-      baseFeePerGas: baseFee,
-      coinbase: genesis.feeVaults.priorityFee,
-      l1OriginNumber: origin.number,
-      l1OriginHash: origin.hash,
       depositCursor: 0n,
-    }
-    head = { ...fields, hash: blockHash(fields) }
+    })
+    const { number, timestamp } = env
     roots.push(stateRoot)
     blocks.push({ number, timestamp, l1OriginNumber: origin.number, depositCursor: 0n, txs: chunk })
   }

@@ -5,7 +5,7 @@ import { encodeBatch } from '@lanes/batch-codec'
 import { deployRollup, rollupAbi, waitForReceipt } from '@lanes/contracts'
 import {
   type BatchHeader,
-  blockHash,
+  chainParams,
   decodeTransaction,
   type GenesisJson,
   genesisHeader,
@@ -13,10 +13,9 @@ import {
   type Hex,
   l1OriginOf,
   loadSettings,
-  nextBaseFee,
+  nextBlockEnv,
   parseGenesis,
-  receiptsRoot,
-  transactionsRoot,
+  sealHeader,
 } from '@lanes/core'
 import { executeBlock } from '@lanes/executor'
 import { genesisStateRoot, WorldState } from '@lanes/state-tree'
@@ -103,44 +102,21 @@ describe('prover-stub against a real anvil', () => {
         ...decodeTransaction(hexToBytes(r), { chainId: L2 }),
         from: user.address.toLowerCase() as Hex,
       }))
-      const number = seqHead.number + 1n
-      const baseFee = nextBaseFee(seqHead, genesis.minBaseFee)
-      const timestamp = seqHead.timestamp + 1n
-      const res = executeBlock(
-        {
-          number,
-          timestamp,
-          gasLimit: genesis.gasLimit,
-          baseFeePerGas: baseFee,
-          coinbase: genesis.feeVaults.priorityFee,
-          chainId: L2,
-          prevRandao: origin.hash,
-          l1BaseFee: origin.baseFee,
-          l1BlobBaseFee: origin.blobBaseFee,
-        },
-        txs,
-        seqState,
-        execConfig,
-      )
+      const env = nextBlockEnv(seqHead, seqHead.timestamp + 1n, origin, chainParams(genesis))
+      const res = executeBlock(env, txs, seqState, execConfig)
       expect(res.invalid).toEqual([])
-      const stateRoot = seqState.applyDiff(number, res.diff)
-      const fields = {
-        number,
-        parentHash: seqHead.hash,
-        timestamp,
-        stateRoot,
-        transactionsRoot: transactionsRoot(txs),
-        receiptsRoot: receiptsRoot(res.receipts),
+      seqHead = sealHeader({
+        parent: seqHead,
+        env,
+        origin,
+        stateRoot: seqState.applyDiff(env.number, res.diff),
+        txs,
+        receipts: res.receipts,
         logsBloom: res.logsBloom,
-        gasLimit: genesis.gasLimit,
         gasUsed: res.gasUsed,
-        baseFeePerGas: baseFee,
-        coinbase: genesis.feeVaults.priorityFee,
-        l1OriginNumber: origin.number,
-        l1OriginHash: origin.hash,
         depositCursor: 0n,
-      }
-      seqHead = { ...fields, hash: blockHash(fields) }
+      })
+      const { number, timestamp } = env
       blocks.push({ number, timestamp, l1OriginNumber: origin.number, depositCursor: 0n, txs })
     }
     return blocks

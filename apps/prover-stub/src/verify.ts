@@ -1,15 +1,13 @@
 import {
-  type BlockEnv,
   type BlockHeader,
-  blockHash,
+  chainParams,
   type Genesis,
   type Hex,
   type L1Origin,
   type L2Tx,
   LanesError,
-  nextBaseFee,
-  receiptsRoot,
-  transactionsRoot,
+  nextBlockEnv,
+  sealHeader,
 } from '@lanes/core'
 import type { DerivedBatch } from '@lanes/derive'
 import { type ExecutorConfig, executeBlock } from '@lanes/executor'
@@ -78,46 +76,33 @@ export function verifyBatch(ctx: VerifyContext, batch: DerivedBatch): BlockHeade
         })
       if (b.l1OriginNumber < parent.l1OriginNumber)
         throw new BatchMismatchError(h.batchIndex, 'L1 origin goes backwards', { block: b.number })
-      const number = b.number
-      const baseFee = nextBaseFee(parent, genesis.minBaseFee)
-      const env: BlockEnv = {
-        number,
-        timestamp: b.timestamp,
-        gasLimit: genesis.gasLimit,
-        baseFeePerGas: baseFee,
-        coinbase: genesis.feeVaults.priorityFee,
-        chainId: genesis.chainId,
-        prevRandao: origin.hash,
-        l1BaseFee: origin.baseFee,
-        l1BlobBaseFee: origin.blobBaseFee,
-        blockHash: (n) => (n < number ? store.blockHash(n) : undefined),
-      }
+      const env = nextBlockEnv(parent, b.timestamp, origin, chainParams(genesis), (n) =>
+        n < b.number ? store.blockHash(n) : undefined,
+      )
+      if (env.number !== b.number)
+        throw new BatchMismatchError(
+          h.batchIndex,
+          `block ${b.number} does not follow ${parent.number}`,
+        )
       const txs: L2Tx[] = [...b.deposits, ...b.txs]
       const result = executeBlock(env, txs, state, ctx.execConfig)
       const bad = result.invalid[0]
       if (bad)
         throw new BatchMismatchError(h.batchIndex, `tx cannot be included: ${bad.reason}`, {
-          block: number,
+          block: b.number,
           tx: bad.hash,
         })
-      const stateRoot = state.applyDiff(number, result.diff)
-      const fields = {
-        number,
-        parentHash: parent.hash,
-        timestamp: b.timestamp,
-        stateRoot,
-        transactionsRoot: transactionsRoot(txs),
-        receiptsRoot: receiptsRoot(result.receipts),
+      const header = sealHeader({
+        parent,
+        env,
+        origin,
+        stateRoot: state.applyDiff(b.number, result.diff),
+        txs,
+        receipts: result.receipts,
         logsBloom: result.logsBloom,
-        gasLimit: genesis.gasLimit,
         gasUsed: result.gasUsed,
-        baseFeePerGas: baseFee,
-        coinbase: genesis.feeVaults.priorityFee,
-        l1OriginNumber: origin.number,
-        l1OriginHash: origin.hash,
         depositCursor: b.depositCursor,
-      }
-      const header: BlockHeader = { ...fields, hash: blockHash(fields) }
+      })
       store.insertBlock(header)
       parent = header
     }

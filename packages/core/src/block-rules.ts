@@ -1,9 +1,16 @@
 import type { Genesis } from './genesis.js'
-import type { Hex } from './hex.js'
+import type { Address, Hex } from './hex.js'
 import { fromHex, toHex } from './hex.js'
 import { keccak256, keccak256Hex } from './keccak.js'
+import type { L1Origin } from './l1-origin.js'
 import { rlpEncode, rlpHeader, rlpUint } from './rlp.js'
-import { type BlockHeader, DEPOSIT_TX_TYPE, type L2Tx, type Receipt } from './types.js'
+import {
+  type BlockEnv,
+  type BlockHeader,
+  DEPOSIT_TX_TYPE,
+  type L2Tx,
+  type Receipt,
+} from './types.js'
 
 // Block rules shared by the sequencer (which builds blocks) and every verifier that
 // re-derives them from L1 (the prover, followers): any difference here is a root mismatch.
@@ -125,4 +132,78 @@ export function genesisHeader(genesis: Genesis, stateRoot: Hex): BlockHeader {
     depositCursor: 0n,
   }
   return { ...fields, hash: blockHash(fields) }
+}
+
+/** What decides the next block's env besides its parent: the chain's fixed parameters. */
+export type ChainParams = {
+  chainId: bigint
+  gasLimit: bigint
+  minBaseFee: bigint
+  /** COINBASE of every block (the priority-fee vault) */
+  coinbase: Address
+}
+
+/**
+ * The env of the block after `parent`: the one rule the sequencer builds with and every
+ * verifier re-derives with (base fee from the parent, prevRandao = L1 origin hash, L1 fee inputs).
+ */
+export function nextBlockEnv(
+  parent: BlockHeader,
+  timestamp: bigint,
+  origin: L1Origin,
+  chain: ChainParams,
+  blockHash?: (n: bigint) => Hex | undefined,
+): BlockEnv {
+  return {
+    number: parent.number + 1n,
+    timestamp,
+    gasLimit: chain.gasLimit,
+    baseFeePerGas: nextBaseFee(parent, chain.minBaseFee),
+    coinbase: chain.coinbase,
+    chainId: chain.chainId,
+    prevRandao: origin.hash,
+    l1BaseFee: origin.baseFee,
+    l1BlobBaseFee: origin.blobBaseFee,
+    ...(blockHash ? { blockHash } : {}),
+  }
+}
+
+/** The header of an executed block (its hash included). */
+export function sealHeader(p: {
+  parent: BlockHeader
+  env: BlockEnv
+  origin: Pick<L1Origin, 'number' | 'hash'>
+  stateRoot: Hex
+  txs: readonly L2Tx[]
+  receipts: readonly Receipt[]
+  logsBloom: Hex
+  gasUsed: bigint
+  depositCursor: bigint
+}): BlockHeader {
+  const fields = {
+    number: p.env.number,
+    parentHash: p.parent.hash,
+    timestamp: p.env.timestamp,
+    stateRoot: p.stateRoot,
+    transactionsRoot: transactionsRoot(p.txs),
+    receiptsRoot: receiptsRoot(p.receipts),
+    logsBloom: p.logsBloom,
+    gasLimit: p.env.gasLimit,
+    gasUsed: p.gasUsed,
+    baseFeePerGas: p.env.baseFeePerGas,
+    coinbase: p.env.coinbase,
+    l1OriginNumber: p.origin.number,
+    l1OriginHash: p.origin.hash,
+    depositCursor: p.depositCursor,
+  }
+  return { ...fields, hash: blockHash(fields) }
+}
+
+export function chainParams(genesis: Genesis): ChainParams {
+  return {
+    chainId: genesis.chainId,
+    gasLimit: genesis.gasLimit,
+    minBaseFee: genesis.minBaseFee,
+    coinbase: genesis.feeVaults.priorityFee,
+  }
 }
