@@ -18,7 +18,6 @@ import {
   slotHex,
   TOKEN,
   type TxKind,
-  user,
   WORLD_CONFIG,
   worldEnv,
 } from '@lanes/executor/fixtures'
