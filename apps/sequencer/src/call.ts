@@ -11,7 +11,7 @@ import {
   RpcVisibleError,
   type StateReader,
 } from '@lanes/core'
-import { type ExecutorConfig, executeBlockAsync } from '@lanes/executor'
+import { type ExecutorConfig, simulateTx } from '@lanes/executor'
 import {
   type CallRequest,
   type CallResult,
@@ -76,7 +76,7 @@ async function run(
   gas: bigint,
   ctx: CallContext,
   env: CallEnv,
-): Promise<{ status: 0 | 1; gasUsed: bigint }> {
+): Promise<{ status: 0 | 1; gasUsed: bigint; returnData: Hex }> {
   const state = withOverrides(ctx.state, ctx.overrides)
   const from = (request.from?.toLowerCase() ?? ZERO) as Address
   const priced =
@@ -134,17 +134,13 @@ async function run(
     l1BlobBaseFee: 0n,
     blockHash: (n) => (n <= ctx.header.number ? env.blockHash(n) : undefined),
   }
-  const result = await executeBlockAsync(blockEnv, [tx], state, env.execConfig)
-  const invalid = result.invalid[0]
-  if (invalid) throw new RpcVisibleError(-32000, invalid.reason)
-  const receipt = result.receipts[0]!
-  return { status: receipt.status, gasUsed: receipt.gasUsed }
+  const result = await simulateTx(blockEnv, tx, state, env.execConfig)
+  if (!result.ok) throw new RpcVisibleError(-32000, result.reason)
+  const { receipt, returnData } = result
+  return { status: receipt.status, gasUsed: receipt.gasUsed, returnData }
 }
 
-/**
- * eth_call. KNOWN GAP: @lanes/executor does not return the call's output bytes yet, so
- * `returnData` is always 0x and a revert carries no revert data.
- */
+/** eth_call: the top call's output, or ExecutionRevertedError carrying the revert data. */
 export async function executeCall(
   request: CallRequest,
   ctx: CallContext,
@@ -152,8 +148,8 @@ export async function executeCall(
 ): Promise<CallResult> {
   const gas = request.gas !== undefined && request.gas < env.gasCap ? request.gas : env.gasCap
   const r = await run(request, gas, ctx, env)
-  if (r.status === 0) throw new ExecutionRevertedError('0x')
-  return { returnData: '0x', gasUsed: r.gasUsed }
+  if (r.status === 0) throw new ExecutionRevertedError(r.returnData)
+  return { returnData: r.returnData, gasUsed: r.gasUsed }
 }
 
 /** eth_estimateGas: geth's binary search for the smallest gas limit that succeeds. */
@@ -164,7 +160,7 @@ export async function estimateCallGas(
 ): Promise<bigint> {
   let hi = request.gas !== undefined && request.gas < env.gasCap ? request.gas : env.gasCap
   const top = await run(request, hi, ctx, env)
-  if (top.status === 0) throw new ExecutionRevertedError('0x')
+  if (top.status === 0) throw new ExecutionRevertedError(top.returnData)
   const data = request.data ?? new Uint8Array(0)
   let lo = intrinsicGas({ data, to: request.to ?? null, accessList: request.accessList ?? [] }) - 1n
   // geth's shortcut: plain transfers and most calls succeed at the gas they used (+ refunds
@@ -177,7 +173,7 @@ export async function estimateCallGas(
   }
   while (lo + 1n < hi) {
     const mid = (lo + hi) / 2n
-    const r = await run(request, mid, ctx, env).catch(() => ({ status: 0 as const, gasUsed: 0n }))
+    const r = await run(request, mid, ctx, env).catch(() => ({ status: 0 as const }))
     if (r.status === 1) hi = mid
     else lo = mid
   }
