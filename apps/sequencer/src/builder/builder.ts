@@ -4,27 +4,27 @@ import type {
   BlockHeader,
   DepositTx,
   Hex,
+  L1Origin,
   L2Tx,
   Receipt,
   RecoveredTx,
   StateReader,
 } from '@lanes/core'
-import { DEPOSIT_TX_TYPE, StateRootMismatchError } from '@lanes/core'
+import {
+  blockSize,
+  DEPOSIT_TX_TYPE,
+  nextBaseFee,
+  nextBlockEnv,
+  StateRootMismatchError,
+  sealHeader,
+} from '@lanes/core'
 import type { BlockResult } from '@lanes/executor'
 import type { TxPool } from '../mempool/pool.js'
 import type { JournalWriter } from '../store/journal.js'
 import type { Store } from '../store/store.js'
 import type { WorldStatePort } from '../store/world-state.js'
-import { blockHash, blockSize, nextBaseFee, receiptsRoot, transactionsRoot } from './header.js'
 
-/** The L1 block an L2 block is anchored to, with the fee inputs it brings. */
-export type L1Origin = {
-  number: bigint
-  hash: Hex
-  timestamp: bigint
-  baseFee: bigint
-  blobBaseFee: bigint
-}
+export type { L1Origin } from '@lanes/core'
 
 export const NO_L1_ORIGIN: L1Origin = {
   number: 0n,
@@ -162,7 +162,11 @@ export class BlockBuilder {
     if (timestamp > nowS + p.maxTimestampDriftS) return undefined
 
     const origin = d.origin()
-    const baseFee = nextBaseFee(parent, p.minBaseFee)
+    const number = parent.number + 1n
+    const env = nextBlockEnv(parent, timestamp, origin, p, (n) =>
+      n < number ? d.store.header(n)?.hash : undefined,
+    )
+    const baseFee = env.baseFeePerGas
     const deposits = d.deposits.due(parent.depositCursor, origin.number, p.maxDepositsPerBlock)
     let depositGas = 0n
     for (const dep of deposits) depositGas += dep.gasLimit
@@ -170,20 +174,7 @@ export class BlockBuilder {
     const picked = d.pool.select(baseFee, room)
     if (deposits.length === 0 && picked.length === 0) return undefined
 
-    const number = parent.number + 1n
     const txs: L2Tx[] = [...deposits, ...picked]
-    const env: BlockEnv = {
-      number,
-      timestamp,
-      gasLimit: p.gasLimit,
-      baseFeePerGas: baseFee,
-      coinbase: p.coinbase,
-      chainId: p.chainId,
-      prevRandao: origin.hash,
-      l1BaseFee: origin.baseFee,
-      l1BlobBaseFee: origin.blobBaseFee,
-      blockHash: (n) => (n < number ? d.store.header(n)?.hash : undefined),
-    }
     const result = await d.execute(env, txs, d.state.readerAt(parent.number))
     const t1 = performance.now()
 
@@ -214,24 +205,18 @@ export class BlockBuilder {
         const th = performance.now()
         const stateRoot = d.state.applyDiff(number, result.diff)
         hashMs = performance.now() - th
-        const fields = {
-          number,
-          parentHash: parent.hash,
-          timestamp,
+        header = sealHeader({
+          parent,
+          env,
+          origin,
           stateRoot,
-          transactionsRoot: transactionsRoot(included),
-          receiptsRoot: receiptsRoot(result.receipts),
+          txs: included,
+          receipts: result.receipts,
           logsBloom: result.logsBloom,
-          gasLimit: p.gasLimit,
           gasUsed: result.gasUsed,
-          baseFeePerGas: baseFee,
-          coinbase: p.coinbase,
-          l1OriginNumber: origin.number,
-          l1OriginHash: origin.hash,
           depositCursor,
-        }
-        header = { ...fields, hash: blockHash(fields) }
-        size = blockSize(fields, included)
+        })
+        size = blockSize(header, included)
         d.store.insertBlock({ header, txs: included, receipts: result.receipts, size })
         const gone: Hex[] = dropped.map((x) => x.hash)
         for (const tx of included) if (tx.type !== DEPOSIT_TX_TYPE) gone.push(tx.hash)

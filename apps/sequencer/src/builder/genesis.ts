@@ -1,19 +1,11 @@
 import {
   type BlockHeader,
   type Genesis,
+  genesisHeader,
   genesisToDiff,
-  type Hex,
   LanesError,
-  toHex,
 } from '@lanes/core'
-import {
-  accountKey,
-  accountValue,
-  type Leaf,
-  referenceRoot,
-  storageKey,
-  storageValue,
-} from '@lanes/state-tree'
+import { genesisStateRoot } from '@lanes/state-tree'
 import type { Store } from '../store/store.js'
 import type { WorldStatePort } from '../store/world-state.js'
 import { blockHash, blockSize, EMPTY_TRIE_ROOT, ZERO_HASH } from './header.js'
@@ -30,40 +22,8 @@ export class GenesisMismatchError extends LanesError {
   }
 }
 
-/** The genesis state root, computed with the state-tree reference implementation. */
-export function genesisStateRoot(genesis: Genesis): Hex {
-  const diff = genesisToDiff(genesis)
-  const leaves: Leaf[] = []
-  for (const [a, acct] of diff.accounts)
-    if (acct) leaves.push({ key: accountKey(a), value: accountValue(acct) })
-  for (const [a, slots] of diff.storage)
-    for (const [s, v] of slots) {
-      const value = storageValue(v)
-      if (value) leaves.push({ key: storageKey(a, s), value })
-    }
-  return toHex(referenceRoot(leaves))
-}
-
-/** Block 0: the genesis state, no txs, base fee = the minimum. */
-export function genesisHeader(genesis: Genesis, stateRoot: Hex): BlockHeader {
-  const fields = {
-    number: 0n,
-    parentHash: ZERO_HASH,
-    timestamp: genesis.timestamp,
-    stateRoot,
-    transactionsRoot: EMPTY_TRIE_ROOT,
-    receiptsRoot: EMPTY_TRIE_ROOT,
-    logsBloom: `0x${'00'.repeat(256)}` as Hex,
-    gasLimit: genesis.gasLimit,
-    gasUsed: 0n,
-    baseFeePerGas: genesis.minBaseFee,
-    coinbase: genesis.feeVaults.priorityFee,
-    l1OriginNumber: 0n,
-    l1OriginHash: ZERO_HASH,
-    depositCursor: 0n,
-  }
-  return { ...fields, hash: blockHash(fields) }
-}
+export { genesisHeader } from '@lanes/core'
+export { genesisStateRoot } from '@lanes/state-tree'
 
 /**
  * An empty database gets the genesis state as tree version 0 and block 0, in one
