@@ -108,7 +108,7 @@ describe('viem', () => {
       expect(raw.result[field]).toMatch(/^0x/)
   })
 
-  it('deploys a contract, writes, reads storage, gets logs, polls filters', async () => {
+  it('deploys a contract, writes, reads (eth_call), gets logs, polls filters, decodes a revert reason', async () => {
     const { account, publicClient, walletClient } = clients(VIEM_KEY)
     const deployHash = await walletClient.deployContract({
       abi: STORE_ABI,
@@ -143,6 +143,9 @@ describe('viem', () => {
     expect(await publicClient.getStorageAt({ address, slot: '0x0' })).toBe(
       `0x${42n.toString(16).padStart(64, '0')}`,
     )
+    expect(
+      await publicClient.readContract({ address, abi: STORE_ABI, functionName: 'value' }),
+    ).toBe(42n)
 
     const events = await publicClient.getContractEvents({
       address,
@@ -175,9 +178,9 @@ describe('viem', () => {
         () => undefined,
         (e: unknown) => e as BaseError,
       )
-    expect(revert?.walk((e) => e instanceof ContractFunctionRevertedError)).toBeInstanceOf(
-      ContractFunctionRevertedError,
-    )
+    const reverted = revert?.walk((e) => e instanceof ContractFunctionRevertedError)
+    expect(reverted).toBeInstanceOf(ContractFunctionRevertedError)
+    expect((reverted as ContractFunctionRevertedError).reason).toBe('unlucky')
     const raw = await rpcCall('eth_estimateGas', [
       {
         from: account.address,
@@ -186,7 +189,7 @@ describe('viem', () => {
       },
     ])
     expect(raw.error?.code).toBe(3)
-    expect(raw.error?.message).toMatch(/^execution reverted/)
+    expect(raw.error?.message).toBe('execution reverted: unlucky')
   })
 
   it('maps geth errors to viem error classes (nonce too low)', async () => {
