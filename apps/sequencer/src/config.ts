@@ -26,6 +26,13 @@ export const ConfigSchema = Type.Object({
     default: 250,
     description: 'seal a block this often when there is work',
   }),
+  emptyBlockIntervalMs: Type.Integer({
+    minimum: 0,
+    maximum: 3_600_000,
+    default: 2000,
+    description:
+      'seal an empty block when none was sealed for this long (0: only when there is work)',
+  }),
   parallelExecution: Type.Boolean({
     default: false,
     description: 'run blocks on the optimistic parallel executor (worker threads)',

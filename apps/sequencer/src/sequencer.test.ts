@@ -31,6 +31,24 @@ function dir() {
 }
 
 describe('Sequencer', () => {
+  it('seals an empty heartbeat block only after the configured quiet interval', async () => {
+    const d = dir()
+    const s = Sequencer.open({
+      config: testConfig(d, { '--empty-block-interval-ms': '200' }),
+      genesis: testGenesis(KEYS),
+      autoSeal: false,
+    })
+    open.push(s)
+    const first = await s.sealNext() // nothing sealed yet since start: a heartbeat is due
+    expect(first?.txs).toEqual([])
+    expect(first?.header.number).toBe(1n)
+    expect(await s.sealNext()).toBeUndefined() // within the interval: no empty block
+    await new Promise((r) => setTimeout(r, 250))
+    expect((await s.sealNext())?.header.number).toBe(2n)
+    const quiet = start(dir()) // --empty-block-interval-ms 0: only blocks with work
+    expect(await quiet.sealNext()).toBeUndefined()
+  })
+
   it('seals submitted transfers into a block with receipts and new balances', async () => {
     const s = start(dir())
     const genesis = s.getBlock('latest', false)!

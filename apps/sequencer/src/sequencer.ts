@@ -202,6 +202,7 @@ export class Sequencer implements SequencerNode {
         coinbase: genesis.feeVaults.priorityFee,
         maxDepositsPerBlock: 256,
         maxTimestampDriftS: 1800n,
+        emptyBlockIntervalMs: config.emptyBlockIntervalMs,
       },
       onSealed: (b) => this.#sealed(b),
       onHalt: opts.onHalt,

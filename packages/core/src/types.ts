@@ -54,7 +54,10 @@ export interface DepositTx {
   /** L1 sender */
   from: Address
   to: Address | null
-  /** ETH minted on L2 to `to` (or `from` for creations) */
+  /**
+   * ETH minted on L2 to `from` (the depositor's L2 account) before the call; the call then
+   * moves `value` to `to` (OP Stack semantics). A failed call leaves the mint with `from`.
+   */
   mint: bigint
   value: bigint
   gasLimit: bigint

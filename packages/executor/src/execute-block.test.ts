@@ -121,7 +121,7 @@ describe('executeBlockAsync', () => {
     state.deploy(counter, Counter.runtime)
     const from = addr(7, 0x11)
     const d1 = deposit({ to: bob, mint: 3n * ETH, value: ETH, from, queueIndex: 0n })
-    // reverts: Counter has no such function; the mint to `counter` still lands
+    // reverts: Counter has no such function; the mint stays with the depositor
     const d2 = deposit({ to: counter, mint: 2n, data: fromHex('0xdeadbeef'), from, queueIndex: 1n })
     const d3 = deposit({
       to: counter,
@@ -132,14 +132,14 @@ describe('executeBlockAsync', () => {
     })
     const res = await executeBlockAsync(env, [d1, d2, d3], state, config)
     expect(res.invalid).toEqual([])
-    expect(res.receipts.map((r) => r.status)).toEqual([0, 0, 1])
-    // d1: the mint goes to `to`; the value transfer from an empty L1 sender fails
-    expect(res.diff.accounts.get(bob)?.balance).toBe(3n * ETH)
-    expect(res.diff.accounts.get(counter)?.balance).toBe(2n)
+    expect(res.receipts.map((r) => r.status)).toEqual([1, 0, 1])
+    // OP Stack rules: the mint goes to the depositor, the call moves `value` once
+    expect(res.diff.accounts.get(bob)?.balance).toBe(ETH)
+    expect(res.diff.accounts.get(counter)?.balance ?? 0n).toBe(0n)
     expect(res.diff.storage.get(counter)?.get(toHex(new Uint8Array(32)))).toBe(1n)
     expect(res.diff.accounts.get(from)).toEqual({
       nonce: 3n,
-      balance: 0n,
+      balance: 2n * ETH + 2n,
       codeHash: EMPTY_CODE_HASH,
     })
     expect(res.receipts[2]!.logs).toHaveLength(1)

@@ -297,16 +297,16 @@ export async function runTx(tx: L2Tx, env: TxEnv): Promise<TxOutcome> {
 }
 
 /**
- * L1 deposit: mint to the recipient (the sender for creations), bump the sender's nonce
- * (as OP Stack does, which also fixes the creation address), then run the call with the
- * deposit's gas limit and no gas price. A failing call keeps the mint.
+ * L1 deposit, OP Stack rules: mint to the depositor's L2 account, bump its nonce (which also
+ * fixes the creation address), then run the call — which moves `value` to the recipient —
+ * with the deposit's gas limit and no gas price. A failing call keeps the mint with the
+ * depositor. (Minting to the recipient and then sending `value` again would credit it twice.)
  */
 async function runDeposit(tx: DepositTx, env: TxEnv): Promise<TxOutcome> {
   const st = env.ctx.state
-  const recipient = tx.to ?? tx.from
   if (tx.mint > 0n) {
-    const r = st.getAccountValue(recipient) ?? newAccount()
-    st.putAccountValue(recipient, {
+    const r = st.getAccountValue(tx.from) ?? newAccount()
+    st.putAccountValue(tx.from, {
       nonce: r.nonce,
       balance: r.balance + tx.mint,
       codeHash: r.codeHash,

@@ -35,7 +35,16 @@ export function tempDir(prefix = 'lanes-seq-'): { dir: string; cleanup: () => vo
 }
 
 export function testConfig(dataDir: string, extra: Record<string, string> = {}): Config {
-  const argv = ['--genesis', 'unused.json', '--data-dir', dataDir, '--recovery-workers', '0']
+  const argv = [
+    '--genesis',
+    'unused.json',
+    '--data-dir',
+    dataDir,
+    '--recovery-workers',
+    '0',
+    '--empty-block-interval-ms',
+    '0',
+  ]
   for (const [k, v] of Object.entries(extra)) argv.push(k, v)
   return loadConfig(argv, {})
 }
