@@ -3,7 +3,7 @@ import type { Address, Hex } from './hex.js'
 import { fromHex, toHex } from './hex.js'
 import { keccak256, keccak256Hex } from './keccak.js'
 import type { L1Origin } from './l1-origin.js'
-import { rlpEncode, rlpHeader, rlpUint } from './rlp.js'
+import { type RlpItem, rlpEncode, rlpHeader, rlpUint } from './rlp.js'
 import {
   type BlockEnv,
   type BlockHeader,
@@ -73,8 +73,9 @@ export function receiptsRoot(receipts: readonly Receipt[]): Hex {
  * rpc/format.ts shows it), so the block hash commits to the L1 origin. The deposit cursor
  * is implied by the deposit txs the block holds.
  */
-export function headerRlp(h: Omit<BlockHeader, 'hash'>): Uint8Array {
-  return rlpEncode([
+/** The header as an RLP list (geth's field order, post-merge constants). */
+export function headerFields(h: Omit<BlockHeader, 'hash'>): RlpItem[] {
+  return [
     fromHex(h.parentHash),
     fromHex(EMPTY_UNCLES_HASH),
     fromHex(h.coinbase),
@@ -92,7 +93,11 @@ export function headerRlp(h: Omit<BlockHeader, 'hash'>): Uint8Array {
     new Uint8Array(8),
     rlpUint(h.baseFeePerGas),
     fromHex(EMPTY_TRIE_ROOT),
-  ])
+  ]
+}
+
+export function headerRlp(h: Omit<BlockHeader, 'hash'>): Uint8Array {
+  return rlpEncode(headerFields(h))
 }
 
 export function blockHash(h: Omit<BlockHeader, 'hash'>): Hex {

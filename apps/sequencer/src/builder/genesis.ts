@@ -8,7 +8,6 @@ import {
 import { genesisStateRoot } from '@lanes/state-tree'
 import type { Store } from '../store/store.js'
 import type { WorldStatePort } from '../store/world-state.js'
-import { blockHash, blockSize, EMPTY_TRIE_ROOT, ZERO_HASH } from './header.js'
 
 export class GenesisMismatchError extends LanesError {
   override name = 'GenesisMismatchError'

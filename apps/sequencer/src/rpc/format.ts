@@ -3,8 +3,11 @@ import {
   type BlockHeader,
   DEPOSIT_TX_TYPE,
   type DepositTx,
+  EMPTY_TRIE_ROOT,
+  EMPTY_UNCLES_HASH,
   fromHex,
   type Hex,
+  headerFields,
   type L2Tx,
   type Log,
   type Receipt,
@@ -22,12 +25,8 @@ import type { BlockRecord, LogRecord } from '../node.js'
  * accept them unchanged.
  */
 
-/** keccak(rlp([])): the uncles hash of every post-merge block. */
-export const EMPTY_UNCLES_HASH: Hex =
-  '0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347'
-/** keccak(rlp("")): the root of an empty trie (no withdrawals). */
-export const EMPTY_TRIE_ROOT: Hex =
-  '0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421'
+export { EMPTY_TRIE_ROOT, EMPTY_UNCLES_HASH } from '@lanes/core'
+
 const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`
 
 export type TxPosition = { blockHash: Hex; blockNumber: bigint; index: number; baseFee: bigint }
@@ -192,32 +191,10 @@ function depositBytes(tx: DepositTx): Uint8Array {
   return out
 }
 
-function headerRlp(h: BlockHeader): RlpItem[] {
-  return [
-    fromHex(h.parentHash),
-    fromHex(EMPTY_UNCLES_HASH),
-    fromHex(h.coinbase),
-    fromHex(h.stateRoot),
-    fromHex(h.transactionsRoot),
-    fromHex(h.receiptsRoot),
-    fromHex(h.logsBloom),
-    rlpUint(0),
-    rlpUint(h.number),
-    rlpUint(h.gasLimit),
-    rlpUint(h.gasUsed),
-    rlpUint(h.timestamp),
-    new Uint8Array(0),
-    fromHex(h.l1OriginHash),
-    new Uint8Array(8),
-    rlpUint(h.baseFeePerGas),
-    fromHex(EMPTY_TRIE_ROOT),
-  ]
-}
-
 /** RLP size of the block as geth would count it (header, txs, no uncles, no withdrawals). */
 export function blockSize(block: Block): number {
   const txs = block.txs.map((tx) => (tx.type === DEPOSIT_TX_TYPE ? depositBytes(tx) : tx.raw))
-  return rlpEncode([headerRlp(block.header), txs, [], []]).length
+  return rlpEncode([headerFields(block.header), txs, [], []]).length
 }
 
 /**
