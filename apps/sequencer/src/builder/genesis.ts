@@ -1,5 +1,6 @@
 import {
   type BlockHeader,
+  blockSize,
   type Genesis,
   genesisHeader,
   genesisToDiff,
