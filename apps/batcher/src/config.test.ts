@@ -13,6 +13,30 @@ const required = {
 }
 
 describe('parseConfig', () => {
+  it.each([
+    ['LANES_HTTP_PORT', '70000', '--http-port / LANES_HTTP_PORT'],
+    ['LANES_L1_RPC_URL', 'not a url', '--l1-rpc-url / LANES_L1_RPC_URL'],
+    ['LANES_REDIS_URL', 'http://x', '--redis-url / LANES_REDIS_URL'],
+    [
+      'LANES_BATCHER_KEY',
+      `0x${'ff'.repeat(32)}`,
+      '--batcher-key / LANES_BATCHER_KEY: not a secp256k1',
+    ],
+    [
+      'LANES_BATCHER_KEY',
+      `0x${'00'.repeat(32)}`,
+      '--batcher-key / LANES_BATCHER_KEY: not a secp256k1',
+    ],
+  ])('rejects %s=%s with a line naming it', (name, value, line) => {
+    let error: unknown
+    try {
+      parseConfig([], { ...required, [name]: value })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).problems.some((l) => l.startsWith(line))).toBe(true)
+  })
   it('reads env, applies defaults, flags override env', () => {
     const c = parseConfig(['--da-mode', 'blobs', '--confirmations=3'], required)
     expect(c.l2ChainId).toBe(901)

@@ -1,3 +1,4 @@
+import { isPrivateKey } from '@lanes/core'
 import { type Static, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError } from './errors.js'
@@ -11,9 +12,12 @@ const Wei = (def: string, description: string) =>
 
 /** Every setting: flag `--l1-rpc-url`, env `LANES_L1_RPC_URL`. */
 export const ConfigSchema = Type.Object({
-  l1RpcUrl: Type.String({ minLength: 1, description: 'L1 JSON-RPC URL' }),
-  sequencerRpcUrl: Type.String({ minLength: 1, description: 'sequencer JSON-RPC URL' }),
-  redisUrl: Type.String({ minLength: 1, description: 'Redis for the work queues' }),
+  l1RpcUrl: Type.String({ pattern: '^(https?|wss?)://.+', description: 'L1 JSON-RPC URL' }),
+  sequencerRpcUrl: Type.String({
+    pattern: '^(https?|wss?)://.+',
+    description: 'sequencer JSON-RPC URL',
+  }),
+  redisUrl: Type.String({ pattern: '^rediss?://.+', description: 'Redis for the work queues' }),
   queuePrefix: Type.String({
     default: '{lanes}',
     description: 'BullMQ key prefix (keep the {lanes} hash tag)',
@@ -44,7 +48,12 @@ export const ConfigSchema = Type.Object({
     'block size the sequencer is asked to keep to when throttled',
   ),
   httpHost: Type.String({ default: '127.0.0.1' }),
-  httpPort: Int(0, 7301, 'port for /healthz /readyz /metrics /admin/queues'),
+  httpPort: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 7301,
+    description: 'port for /healthz /readyz /metrics /admin/queues',
+  }),
   adminToken: Type.String({
     default: '',
     description: 'bearer token for /admin/queues (empty: disabled)',
@@ -108,6 +117,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     const desc = key ? (ConfigSchema.properties[key as keyof Config]?.description ?? '') : ''
     problems.push(`${where}: ${e.message} (${got})${desc ? ` - ${desc}` : ''}`)
   }
+  if (typeof withDefaults.batcherKey === 'string' && !isPrivateKey(withDefaults.batcherKey))
+    problems.push(
+      '--batcher-key / LANES_BATCHER_KEY: not a secp256k1 private key (must be 1 .. n-1)',
+    )
   if (problems.length) throw new ConfigError([...new Set(problems)])
   return withDefaults as Config
 }

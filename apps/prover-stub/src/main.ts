@@ -1,5 +1,5 @@
 // Composition root of the prover stub: settings, service, status server, signals.
-import { ConfigError, LanesError, loadSettings } from '@lanes/core'
+import { ConfigError, isPrivateKey, LanesError, loadSettings } from '@lanes/core'
 import pino from 'pino'
 import { buildApp } from './app.js'
 import { ProverConfigSchema } from './config.js'
@@ -8,6 +8,10 @@ import { ProverService } from './service.js'
 let config: ReturnType<typeof loadSettings<typeof ProverConfigSchema>>
 try {
   config = loadSettings(ProverConfigSchema)
+  if (!isPrivateKey(config.proverKey))
+    throw new ConfigError(
+      'invalid --prover-key (--prover-key / LANES_PROVER_KEY): not a secp256k1 private key (must be 1 .. n-1)',
+    )
 } catch (e) {
   if (e instanceof ConfigError) {
     console.error(`prover-stub: ${e.shortMessage}`)

@@ -138,3 +138,10 @@ export function recoverAddress(item: RecoveryItem, backend?: RecoveryBackend): A
 export function recoverSender(tx: RecoveryItem): Address {
   return recoverAddress(tx)
 }
+
+/** A 32-byte 0x-hex secp256k1 private key in 1 .. n-1 (what viem and the native library accept). */
+export function isPrivateKey(hex: string): boolean {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) return false
+  const k = BigInt(hex)
+  return k > 0n && k < SECP256K1_N
+}

@@ -57,3 +57,14 @@ describe('loadSettings', () => {
     )
   })
 })
+
+describe('isPrivateKey', () => {
+  it('accepts 1 .. n-1 as 32-byte hex and nothing else', async () => {
+    const { isPrivateKey, SECP256K1_N } = await import('./index.js')
+    expect(isPrivateKey(`0x${'00'.repeat(31)}01`)).toBe(true)
+    expect(isPrivateKey(`0x${(SECP256K1_N - 1n).toString(16)}`)).toBe(true)
+    expect(isPrivateKey(`0x${SECP256K1_N.toString(16)}`)).toBe(false)
+    expect(isPrivateKey(`0x${'00'.repeat(32)}`)).toBe(false)
+    expect(isPrivateKey('0x1234')).toBe(false)
+  })
+})
