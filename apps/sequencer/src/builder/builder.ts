@@ -277,5 +277,12 @@ export function checkHeadRoot(store: Store, state: WorldStatePort): BlockHeader 
       head.stateRoot,
       recomputed,
     )
+  const bad = state.verifyTreeNodes?.(head.number)
+  if (bad !== undefined)
+    throw new StateRootMismatchError(
+      `block ${head.number} (tree nodes on disk: the proof of leaf ${bad} does not verify)`,
+      head.stateRoot,
+      'a corrupted tree node',
+    )
   return head
 }

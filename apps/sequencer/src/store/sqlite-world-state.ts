@@ -3,6 +3,7 @@ import {
   type Address,
   bigintToBytes32,
   bytesToBigint,
+  equalBytes,
   fromHex,
   type Hex,
   type StateDiff,
@@ -18,6 +19,7 @@ import {
   SqliteNodeStore,
   storageKey,
   storageValue,
+  verifyProof,
 } from '@lanes/state-tree'
 import type { SqliteDatabase } from './store.js'
 import type { LeafProof, WorldStatePort } from './world-state.js'
@@ -144,7 +146,31 @@ export class SqliteWorldState implements WorldStatePort {
 
   /** Rehashes every latest leaf from the flat rows into a fresh in-memory tree. */
   recomputeRoot(): Hex {
-    const updates: LeafUpdate[] = []
+    return SparseMerkleTree.inMemory().applyBatch(0n, this.#latestLeaves())
+  }
+
+  /**
+   * Proves every current leaf from the stored tree nodes and verifies it against the stored
+   * root: a corrupted node row is a sibling on some leaf's path, so its proof fails.
+   * Returns the first leaf key whose proof does not verify, or undefined.
+   */
+  verifyTreeNodes(version: bigint): Hex | undefined {
+    const root = this.tree.rootAt(version)
+    for (const { key, value } of this.#latestLeaves()) {
+      try {
+        // proofs take sibling hashes from parents; a leaf's own row is checked by reading it
+        const stored = this.tree.get(key, version)
+        if (!stored || !equalBytes(stored, value)) return toHex(key)
+        if (!verifyProof(root, key, value, this.tree.prove(key, version)).ok) return toHex(key)
+      } catch {
+        return toHex(key)
+      }
+    }
+    return undefined
+  }
+
+  #latestLeaves(): Array<LeafUpdate & { key: Uint8Array; value: Uint8Array }> {
+    const updates: Array<LeafUpdate & { key: Uint8Array; value: Uint8Array }> = []
     for (const r of this.#q.latestAccounts.iterate()) {
       if (!r.account) continue
       updates.push({
@@ -159,8 +185,7 @@ export class SqliteWorldState implements WorldStatePort {
         value: new Uint8Array(r.value),
       })
     }
-    const t = SparseMerkleTree.inMemory()
-    return t.applyBatch(0n, updates)
+    return updates
   }
 
   #account(address: Address, version: number): Account | undefined {

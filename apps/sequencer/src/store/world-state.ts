@@ -15,8 +15,10 @@ export interface WorldStatePort {
   applyDiff(version: bigint, diff: StateDiff): Hex
   /** the root recorded for `version` */
   rootAt(version: bigint): Hex
-  /** the root recomputed from the stored tree nodes (start-up check) */
+  /** the root recomputed from the flat state's leaves (start-up check) */
   recomputeRoot(): Hex
+  /** proves every leaf from the stored tree nodes; the first key that fails, if any */
+  verifyTreeNodes?(version: bigint): Hex | undefined
   readerAt(version: bigint): StateReader
   proveAccount(address: Address, version: bigint): LeafProof
   proveStorage(address: Address, slot: Hex, version: bigint): LeafProof
