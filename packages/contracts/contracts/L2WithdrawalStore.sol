@@ -20,12 +20,23 @@ contract L2WithdrawalStore {
     );
 
     /// @notice Starts a withdrawal of msg.value to `l1Recipient` on L1, which is called with
-    /// `data` when the withdrawal is claimed. The value stays locked in this contract on L2.
+    /// `data` when the withdrawal is claimed. The value leaves L2 supply at once: it is burned.
     function withdraw(address l1Recipient, bytes calldata data) external payable returns (bytes32 h) {
         uint256 n = nonce;
         h = keccak256(abi.encode(n, msg.sender, l1Recipient, msg.value, data));
         sent[h] = true;
         nonce = n + 1;
         emit WithdrawalInitiated(n, msg.sender, l1Recipient, msg.value, data, h);
+        // the L1 side pays the claim from the Rollup's deposits, so L2 must not keep a copy
+        if (msg.value > 0) new Burner{value: msg.value}();
+    }
+}
+
+/// @notice Destroys the ETH it is created with: under EIP-6780 a contract that self-destructs
+/// in its creating transaction is deleted, and ETH sent to itself there is burned (as OP Stack's
+/// L2ToL1MessagePasser burns withdrawn value).
+contract Burner {
+    constructor() payable {
+        selfdestruct(payable(address(this)));
     }
 }

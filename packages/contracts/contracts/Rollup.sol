@@ -21,6 +21,8 @@ contract Rollup is IRollup {
     uint64 public constant MAX_UNFINALIZED_BATCHES = BATCH_RING_SIZE - 1;
 
     uint64 public constant MIN_DEPOSIT_GAS_LIMIT = 21_000;
+    /// @notice Added to an L1 contract's address to give its L2 sender of deposits
+    uint160 public constant L1_TO_L2_ALIAS_OFFSET = uint160(0x1111000000000000000000000000000000001111);
     uint64 public constant MAX_DEPOSIT_GAS_LIMIT = 10_000_000;
     uint256 public constant MAX_DEPOSIT_DATA_LENGTH = 120_000;
 
@@ -328,15 +330,25 @@ contract Rollup is IRollup {
         }
         if (data.length > MAX_DEPOSIT_DATA_LENGTH) revert DepositDataTooLarge(data.length);
         uint64 i = _depositCount;
+        address from = _l2Sender();
         bytes32 prev = i == 0 ? bytes32(0) : _queueHashAfter[i - 1];
-        bytes32 h = keccak256(
-            abi.encode(prev, i, msg.sender, to, msg.value, value, gasLimit, keccak256(data))
-        );
+        bytes32 h =
+            keccak256(abi.encode(prev, i, from, to, msg.value, value, gasLimit, keccak256(data)));
         _queueHashAfter[i] = h;
         uint256 shift = (uint256(i) % 4) * 64;
         _depositBlocks[i / 4] |= uint256(uint64(block.number)) << shift;
         _depositCount = i + 1;
-        emit DepositQueued(i, msg.sender, to, msg.value, value, gasLimit, data, h);
+        emit DepositQueued(i, from, to, msg.value, value, gasLimit, data, h);
+    }
+
+    /// @dev The L2 sender of a deposit. A contract's address is offset by L1_TO_L2_ALIAS_OFFSET
+    /// (as OP Stack and Arbitrum do), so an L1 contract can never act as the L2 account of the
+    /// same address, which may belong to someone else there. An EOA keeps its address.
+    function _l2Sender() internal view returns (address) {
+        if (msg.sender == tx.origin) return msg.sender;
+        unchecked {
+            return address(uint160(msg.sender) + L1_TO_L2_ALIAS_OFFSET);
+        }
     }
 
     function depositCount() external view returns (uint64) {

@@ -1,4 +1,4 @@
-import { type Address, encodeAbiParameters, type Hex, keccak256 } from 'viem'
+import { type Address, encodeAbiParameters, getAddress, type Hex, keccak256 } from 'viem'
 
 /** One entry of the Rollup deposit queue, as in the DepositQueued event. */
 export type QueuedDeposit = {
@@ -34,4 +34,21 @@ export function depositQueueHash(prev: Hex, d: QueuedDeposit): Hex {
       [prev, d.index, d.from, d.to, d.mint, d.value, d.gasLimit, keccak256(d.data)],
     ),
   )
+}
+
+/** Rollup.L1_TO_L2_ALIAS_OFFSET: added to an L1 contract's address for its deposits' L2 sender. */
+export const L1_TO_L2_ALIAS_OFFSET = 0x1111000000000000000000000000000000001111n
+
+const ADDRESS_SPACE = 1n << 160n
+
+/** The L2 sender of a deposit made by the L1 contract `l1Address` (EOAs are not aliased). */
+export function applyL1ToL2Alias(l1Address: Address): Address {
+  const n = (BigInt(l1Address) + L1_TO_L2_ALIAS_OFFSET) % ADDRESS_SPACE
+  return getAddress(`0x${n.toString(16).padStart(40, '0')}`)
+}
+
+/** The L1 contract whose deposits come from the aliased L2 address `l2Address`. */
+export function undoL1ToL2Alias(l2Address: Address): Address {
+  const n = (BigInt(l2Address) - L1_TO_L2_ALIAS_OFFSET + ADDRESS_SPACE) % ADDRESS_SPACE
+  return getAddress(`0x${n.toString(16).padStart(40, '0')}`)
 }

@@ -1,7 +1,9 @@
 import {
   type Address,
   type ContractFunctionName,
+  concat,
   encodeFunctionData,
+  getAddress,
   type Hex,
   keccak256,
   parseEventLogs,
@@ -12,7 +14,7 @@ import { attestationDigest, blobDataHash } from './attestation.js'
 import { fixtureBlobTx } from './blob-fixture.js'
 import type { BatchCommitmentInput } from './commitment.js'
 import { deployRollup, RollupDeployError } from './deploy.js'
-import { depositQueueHash, EMPTY_QUEUE_HASH } from './deposit.js'
+import { applyL1ToL2Alias, depositQueueHash, EMPTY_QUEUE_HASH, undoL1ToL2Alias } from './deposit.js'
 import { rollupAbi } from './generated/Rollup.js'
 import { waitForReceipt } from './receipt.js'
 import {
@@ -431,6 +433,37 @@ describe('Rollup deposits and forced inclusion', () => {
     )
     expect((await rejects(l1.user, 'depositBlockOf' as WriteFn, [2n])).errorName).toBe(
       'BadDepositCursor',
+    )
+  })
+
+  it('aliases the L2 sender of a deposit made by an L1 contract, not by an EOA', async () => {
+    // a forwarder: calldata = target (20 bytes) ‖ payload, called with the tx's value
+    const forwarder: Address = '0x00000000000000000000000000000000000f0a4d'
+    await l1.testClient.setCode({
+      address: forwarder,
+      bytecode:
+        '0x601436036014600037600060006014360360003460003560601c5af1602457600060' + '00fd5b00',
+    })
+    const payload = encodeFunctionData({
+      abi: rollupAbi,
+      functionName: 'depositTransaction',
+      args: [l1.other.account.address, 3n, 100_000n, '0x'],
+    })
+    const hash = await l1.user.sendTransaction({
+      to: forwarder,
+      data: concat([rollup, payload]),
+      value: 5n,
+    })
+    const r = await waitForReceipt(l1.publicClient, hash)
+    expect(r.status).toBe('success')
+    const aliased = applyL1ToL2Alias(forwarder)
+    expect(aliased).toBe(getAddress('0x11110000000000000000000000000000000f1b5e'))
+    expect(undoL1ToL2Alias(aliased)).toBe(getAddress(forwarder))
+    expect(events(r)[0]).toMatchObject({ eventName: 'DepositQueued', args: { from: aliased } })
+    const direct = await send(l1.user, 'depositETH', [l1.other.account.address, 50_000n], 1n)
+    expect(events(direct)[0]).toMatchObject({ args: { from: l1.user.account.address } })
+    expect(applyL1ToL2Alias('0xffffffffffffffffffffffffffffffffffffffff')).toBe(
+      getAddress('0x1111000000000000000000000000000000001110'),
     )
   })
 

@@ -95,6 +95,8 @@ describe('withdrawals L2 → L1 with real state-tree proofs', () => {
       expect(BigInt(word!)).toBe(1n)
       withdrawals.push(w)
     }
+    // the withdrawn value left the chain: burned by Burner, not held by the store
+    expect(await l1.publicClient.getBalance({ address: L2_WITHDRAWAL_STORE_ADDRESS })).toBe(0n)
     expect(
       await l1.publicClient.readContract({
         address: L2_WITHDRAWAL_STORE_ADDRESS,
