@@ -165,6 +165,10 @@ export const ConfigSchema = Type.Object({
     description: 'L1 blocks a deposit or batch needs on top before it counts (safe)',
   }),
   l1PollMs: Type.Integer({ minimum: 10, default: 1000, description: 'L1 polling interval' }),
+  adminRpc: Type.Boolean({
+    default: false,
+    description: 'serve admin JSON-RPC methods (lanes_setThrottle for the batcher)',
+  }),
   ignoreDeposits: Type.Boolean({
     default: false,
     description: 'TESTING ONLY: never include L1 deposits (to test forced inclusion)',

@@ -331,4 +331,14 @@ export interface SequencerNode {
   blockRange(from: bigint, to: bigint): Block[]
   /** lanes_outputAtBlock; undefined for an unknown block */
   outputAtBlock(selector: BlockSelector): OutputAtBlock | undefined
+
+  /** admin methods (lanes_setThrottle); absent unless the operator enabled them (--admin-rpc) */
+  readonly admin?: NodeAdmin
+}
+
+/** What the batcher may steer. */
+export type NodeAdmin = {
+  /** signed tx bytes per block from the next block on; null lifts the limit */
+  setMaxBlockTxBytes(bytes: number | null): void
+  maxBlockTxBytes(): number | null
 }

@@ -28,6 +28,7 @@ import {
   type SealedBlock,
 } from './builder/builder.js'
 import { initGenesis } from './builder/genesis.js'
+import { throttleAdmin } from './builder/throttle.js'
 import { estimateCallGas, executeCall } from './call.js'
 import type { Config } from './config.js'
 import { Ingress } from './ingress.js'
@@ -47,6 +48,7 @@ import type {
   Health,
   LogFilter,
   LogRecord,
+  NodeAdmin,
   NodeEventMap,
   NodeLimits,
   OutputAtBlock,
@@ -208,8 +210,12 @@ export class Sequencer implements SequencerNode {
       onHalt: opts.onHalt,
     })
     this.m.headBlock.set(Number(this.builder.head.number))
+    this.admin = config.adminRpc ? throttleAdmin(this.builder) : undefined
     this.#readmit()
   }
+
+  /** lanes_setThrottle and other admin methods; only with --admin-rpc */
+  readonly admin: NodeAdmin | undefined
 
   readonly #execConfig: ExecutorConfig
 

@@ -23,6 +23,7 @@ import type { TxPool } from '../mempool/pool.js'
 import type { JournalWriter } from '../store/journal.js'
 import type { Store } from '../store/store.js'
 import type { WorldStatePort } from '../store/world-state.js'
+import { capTxBytes } from './throttle.js'
 
 export type { L1Origin } from '@lanes/core'
 
@@ -96,6 +97,8 @@ export class BlockBuilder {
   #running = false
   #halted: unknown
   #lastSealMs = 0
+  /** set by lanes_setThrottle (./throttle.ts): signed tx bytes per block, null = no limit */
+  maxBlockTxBytes: number | null = null
 
   constructor(deps: BuilderDeps) {
     this.#d = deps
@@ -174,7 +177,7 @@ export class BlockBuilder {
     let depositGas = 0n
     for (const dep of deposits) depositGas += dep.gasLimit
     const room = p.gasLimit > depositGas ? p.gasLimit - depositGas : 0n
-    const picked = d.pool.select(baseFee, room)
+    const picked = capTxBytes(d.pool.select(baseFee, room), this.maxBlockTxBytes)
     // wallets (ethers' tx.wait) and safe/finalized heads expect the chain to keep moving
     const nowMs = (d.now ?? Date.now)()
     const heartbeat =

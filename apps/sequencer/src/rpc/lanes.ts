@@ -3,7 +3,7 @@ import type { HeadRef } from '../node.js'
 import type { RpcContext } from './context.js'
 import { toSelector } from './convert.js'
 import { method } from './dispatcher.js'
-import { invalidParams, serverError } from './errors.js'
+import { invalidParams, methodNotFound, serverError } from './errors.js'
 import { BlockNumberOrHash, Uint64 } from './schemas.js'
 
 const head = (h: HeadRef) => ({
@@ -77,6 +77,20 @@ export const lanesMethods = {
     const max = BigInt(ctx.node.limits.maxBlockRange)
     if (to - from + 1n > max) throw serverError(`block range too large: at most ${max} blocks`)
     return ctx.node.blockRange(from, to).map(formatRangeBlock)
+  }),
+  /**
+   * Admin (only with --admin-rpc, else -32601): the batcher's throttle, like OP's
+   * miner_setMaxDASize. [maxBlockTxBytes] caps the signed tx bytes of the next blocks;
+   * [null] lifts the cap. Answers the cap now in force.
+   */
+  lanes_setThrottle: method([Uint64], 0, ([b], ctx: RpcContext) => {
+    const admin = ctx.node.admin
+    if (!admin) throw methodNotFound('lanes_setThrottle')
+    const bytes = b === undefined ? null : Number(BigInt(b))
+    if (bytes !== null && !Number.isSafeInteger(bytes))
+      throw invalidParams(`maxBlockTxBytes too large: ${b}`)
+    admin.setMaxBlockTxBytes(bytes)
+    return { maxBlockTxBytes: bytes === null ? null : toQuantity(bytes) }
   }),
   lanes_outputAtBlock: method([BlockNumberOrHash], 1, ([b], ctx: RpcContext) => {
     const o = ctx.node.outputAtBlock(toSelector(b))
