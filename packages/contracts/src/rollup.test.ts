@@ -441,8 +441,7 @@ describe('Rollup deposits and forced inclusion', () => {
     const forwarder: Address = '0x00000000000000000000000000000000000f0a4d'
     await l1.testClient.setCode({
       address: forwarder,
-      bytecode:
-        '0x601436036014600037600060006014360360003460003560601c5af1602457600060' + '00fd5b00',
+      bytecode: '0x601436036014600037600060006014360360003460003560601c5af160245760006000fd5b00',
     })
     const payload = encodeFunctionData({
       abi: rollupAbi,
