@@ -14,6 +14,8 @@ export interface FlatState {
   write(version: number, diff: StateDiff): void
   /** Drop history rows no version ≥ keepFrom needs. */
   prune(keepFrom: number): void
+  /** Drop the history rows of versions after `version` and restore the latest values. */
+  rollback(version: number): void
 }
 
 export function normAddress(address: string): Address {

@@ -1,4 +1,5 @@
-import type { NodeStore, StoredNode, StoredRoot, VersionWrite } from './node-store.js'
+import { VersionPrunedError } from './errors.js'
+import type { NodeStore, RowRef, StoredNode, StoredRoot, VersionWrite } from './node-store.js'
 
 /**
  * A NodeStore that keeps no node rows at all: only the latest version is provable (from the
@@ -32,6 +33,12 @@ export class LatestOnlyNodeStore implements NodeStore {
 
   prune(_keepFrom: number): { nodesDeleted: number } {
     return { nodesDeleted: 0 }
+  }
+
+  rollback(version: number, _rows: readonly RowRef[]): void {
+    const latest = this.latest?.version ?? 0
+    // no history is kept: only "roll back" to the latest version itself
+    if (version < latest) throw new VersionPrunedError(BigInt(version), BigInt(latest))
   }
 
   nodeCount(): number {

@@ -34,6 +34,23 @@ function pruneHistory<T>(map: Map<string, History<T>>, keepFrom: number): void {
   }
 }
 
+/** Drop entries after `version`; calls `latest` with each touched key's value at `version`. */
+function rollbackHistory<T>(
+  map: Map<string, History<T>>,
+  version: number,
+  latest: (key: string, value: T | undefined) => void,
+): void {
+  for (const [key, h] of map) {
+    let n = h.versions.length
+    if (n === 0 || h.versions[n - 1]! <= version) continue
+    while (n > 0 && h.versions[n - 1]! > version) n--
+    h.versions.length = n
+    h.values.length = n
+    latest(key, n > 0 ? h.values[n - 1] : undefined)
+    if (n === 0) map.delete(key)
+  }
+}
+
 export class MemoryFlatState implements FlatState {
   private readonly accounts = new Map<string, Account>()
   private readonly storage = new Map<string, bigint>()
@@ -83,6 +100,17 @@ export class MemoryFlatState implements FlatState {
       }
     }
     for (const [hash, code] of diff.code) this.code.set(normCodeHash(hash), code.slice())
+  }
+
+  rollback(version: number): void {
+    rollbackHistory(this.accountHist, version, (a, v) => {
+      if (v) this.accounts.set(a, v)
+      else this.accounts.delete(a)
+    })
+    rollbackHistory(this.storageHist, version, (k, v) => {
+      if (v) this.storage.set(k, v)
+      else this.storage.delete(k)
+    })
   }
 
   prune(keepFrom: number): void {

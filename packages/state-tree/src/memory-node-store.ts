@@ -1,4 +1,4 @@
-import type { NodeStore, StoredNode, StoredRoot, VersionWrite } from './node-store.js'
+import type { NodeStore, RowRef, StoredNode, StoredRoot, VersionWrite } from './node-store.js'
 
 const ROW = 100 // 34 bytes path (zero padded) ‖ 65 bytes node ‖ 1 spare
 const PATH_MAX = 34
@@ -203,6 +203,30 @@ export class MemoryNodeStore implements NodeStore {
     this.roots.push({ version: v, root: w.root.slice(), leafCount: w.leafCount })
   }
 
+  /** Delete the row (path, version) if present; true when it was. */
+  private deleteRow(path: Uint8Array, off: number, len: number, want: number): boolean {
+    const slot = this.findSlot(path, off, len)
+    if (slot < 0) return false
+    let prev = -1
+    let r = this.table[slot]!
+    while (r >= 0 && this.rowVersion[r] !== want) {
+      prev = r
+      r = this.rowNext[r]!
+    }
+    if (r < 0) return false
+    const next = this.rowNext[r]!
+    if (prev >= 0) this.rowNext[prev] = next
+    else this.table[slot] = next >= 0 ? next : TOMB
+    if (this.freeTop === this.freeRows.length) {
+      const f = new Int32Array(this.freeRows.length * 2)
+      f.set(this.freeRows)
+      this.freeRows = f
+    }
+    this.freeRows[this.freeTop++] = r
+    this.live--
+    return true
+  }
+
   prune(keepFrom: number): { nodesDeleted: number } {
     let deleted = 0
     while (this.staleHead < this.staleTop && this.staleSince[this.staleHead]! <= keepFrom) {
@@ -210,32 +234,21 @@ export class MemoryNodeStore implements NodeStore {
       const po = at * PATH_MAX
       const sp = this.stalePath
       const len = 2 + ((((sp[po]! << 8) | sp[po + 1]!) + 7) >> 3)
-      const slot = this.findSlot(sp, po, len)
-      if (slot < 0) continue
-      const want = this.staleVer[at]!
-      let prev = -1
-      let r = this.table[slot]!
-      while (r >= 0 && this.rowVersion[r] !== want) {
-        prev = r
-        r = this.rowNext[r]!
-      }
-      if (r < 0) continue
-      const next = this.rowNext[r]!
-      if (prev >= 0) this.rowNext[prev] = next
-      else this.table[slot] = next >= 0 ? next : TOMB
-      if (this.freeTop === this.freeRows.length) {
-        const f = new Int32Array(this.freeRows.length * 2)
-        f.set(this.freeRows)
-        this.freeRows = f
-      }
-      this.freeRows[this.freeTop++] = r
-      this.live--
-      deleted++
+      if (this.deleteRow(sp, po, len, this.staleVer[at]!)) deleted++
     }
     const keep = this.rootAtOrBelow(keepFrom)
     if (keep) this.roots.splice(0, this.roots.indexOf(keep))
     this.pruned = Math.max(this.pruned, keepFrom)
     return { nodesDeleted: deleted }
+  }
+
+  rollback(version: number, rows: readonly RowRef[]): void {
+    for (const r of rows) this.deleteRow(r.path, 0, r.path.length, r.version)
+    // stale records are appended in version order
+    while (this.staleTop > this.staleHead && this.staleSince[this.staleTop - 1]! > version)
+      this.staleTop--
+    while (this.roots.length > 0 && this.roots[this.roots.length - 1]!.version > version)
+      this.roots.pop()
   }
 
   nodeCount(): number {

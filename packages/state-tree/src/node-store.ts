@@ -33,6 +33,12 @@ export interface VersionWrite {
   staleVersion(i: number): number
 }
 
+/** A stored row named by its path and the version that wrote it. */
+export interface RowRef {
+  path: Uint8Array
+  version: number
+}
+
 export interface NodeStore {
   /** false: the store ignores node rows and stale records, so the tree skips preparing them. */
   readonly keepsRows?: boolean
@@ -47,6 +53,12 @@ export interface NodeStore {
   writeVersion(write: VersionWrite): void
   /** Delete every row no version ≥ keepFrom reaches, and roots below keepFrom's root. */
   prune(keepFrom: number): { nodesDeleted: number }
+  /**
+   * Undo every version above `version` (inside the caller's transaction when one is open):
+   * delete `rows` (the tree lists every row written above it), the stale records made above
+   * it and the roots above it.
+   */
+  rollback(version: number, rows: readonly RowRef[]): void
   /** Rows currently stored (for tests and the benchmark). */
   nodeCount(): number
 }

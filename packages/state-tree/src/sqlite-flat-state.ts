@@ -47,6 +47,10 @@ export class SqliteFlatState implements FlatState {
     putCode: Database.Statement<[string, Buffer]>
     pruneAcc: Database.Statement<[number, number]>
     pruneSto: Database.Statement<[number, number]>
+    accAbove: Database.Statement<[number], { address: string }>
+    stoAbove: Database.Statement<[number], { address: string; slot: string }>
+    delAccAbove: Database.Statement<[number]>
+    delStoAbove: Database.Statement<[number]>
   }
 
   constructor(db: Database.Database) {
@@ -82,6 +86,11 @@ export class SqliteFlatState implements FlatState {
       pruneSto: db.prepare(
         'DELETE FROM ws_storage_hist AS h WHERE h.version < ? AND EXISTS (SELECT 1 FROM ws_storage_hist AS n WHERE n.address = h.address AND n.slot = h.slot AND n.version > h.version AND n.version <= ?)',
       ),
+      // rollbacks are rare (L1 reorgs): a scan of the history tables beats an index on version
+      accAbove: db.prepare('SELECT DISTINCT address FROM ws_account_hist WHERE version > ?'),
+      stoAbove: db.prepare('SELECT DISTINCT address, slot FROM ws_storage_hist WHERE version > ?'),
+      delAccAbove: db.prepare('DELETE FROM ws_account_hist WHERE version > ?'),
+      delStoAbove: db.prepare('DELETE FROM ws_storage_hist WHERE version > ?'),
     }
   }
 
@@ -129,6 +138,24 @@ export class SqliteFlatState implements FlatState {
     }
     for (const [hash, code] of diff.code)
       q.putCode.run(normCodeHash(hash), Buffer.from(code.buffer, code.byteOffset, code.byteLength))
+  }
+
+  rollback(version: number): void {
+    const q = this.q
+    const accounts = q.accAbove.all(version)
+    const slots = q.stoAbove.all(version)
+    q.delAccAbove.run(version)
+    q.delStoAbove.run(version)
+    for (const { address } of accounts) {
+      const r = toAccount(q.accAt.get(address, version))
+      if (r) q.putAcc.run(address, r.nonce.toString(), r.balance.toString(), r.codeHash)
+      else q.delAcc.run(address)
+    }
+    for (const { address, slot } of slots) {
+      const value = q.stoAt.get(address, slot, version)?.value ?? '0'
+      if (value === '0') q.delSto.run(address, slot)
+      else q.putSto.run(address, slot, value)
+    }
   }
 
   prune(keepFrom: number): void {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import type { NodeStore, StoredNode, StoredRoot, VersionWrite } from './node-store.js'
+import type { NodeStore, RowRef, StoredNode, StoredRoot, VersionWrite } from './node-store.js'
 
 type Db = Database.Database
 
@@ -45,6 +45,9 @@ export class SqliteNodeStore implements NodeStore {
   private readonly qDelStale: Database.Statement<[number]>
   private readonly qDelRoots: Database.Statement<[number]>
   private readonly qCount: Database.Statement<[], { n: number }>
+  private readonly qDelStaleAbove: Database.Statement<[number]>
+  private readonly qDelRootsAbove: Database.Statement<[number]>
+  private readonly rollbackTx: (version: number, rows: readonly RowRef[]) => void
   private readonly writeTx: (w: VersionWrite) => void
   private readonly pruneTx: (keepFrom: number) => number
 
@@ -72,6 +75,11 @@ export class SqliteNodeStore implements NodeStore {
     this.qDelStale = db.prepare('DELETE FROM smt_stale WHERE since <= ?')
     this.qDelRoots = db.prepare('DELETE FROM smt_root WHERE version < ?')
     this.qCount = db.prepare('SELECT count(*) AS n FROM smt_node')
+    this.qDelStaleAbove = db.prepare('DELETE FROM smt_stale WHERE since > ?')
+    this.qDelRootsAbove = db.prepare('DELETE FROM smt_root WHERE version > ?')
+    this.rollbackTx = db.transaction((version: number, rows: readonly RowRef[]) =>
+      this.rollbackRows(version, rows),
+    )
     this.writeTx = db.transaction((w: VersionWrite) => this.writeRows(w))
     this.pruneTx = db.transaction((keepFrom: number) => this.pruneRows(keepFrom))
   }
@@ -123,6 +131,17 @@ export class SqliteNodeStore implements NodeStore {
     if (keep) this.qDelRoots.run(keep.version)
     this.qSetPruned.run(keepFrom)
     return n
+  }
+
+  rollback(version: number, rows: readonly RowRef[]): void {
+    if (this.db.inTransaction) this.rollbackRows(version, rows)
+    else this.rollbackTx(version, rows)
+  }
+
+  private rollbackRows(version: number, rows: readonly RowRef[]): void {
+    for (const r of rows) this.qDelNode.run(view(r.path), r.version)
+    this.qDelStaleAbove.run(version)
+    this.qDelRootsAbove.run(version)
   }
 
   nodeCount(): number {

@@ -11,7 +11,7 @@ import {
   VersionPrunedError,
 } from './errors.js'
 import { MemoryNodeStore } from './memory-node-store.js'
-import type { NodeStore, StoredRoot } from './node-store.js'
+import type { NodeStore, RowRef, StoredRoot } from './node-store.js'
 import { encodePath } from './path.js'
 import { PROOF_EMPTY, PROOF_INCLUSION, PROOF_OTHER_LEAF, type SmtProof } from './proof.js'
 
@@ -74,7 +74,12 @@ export class SparseMerkleTree {
   private sync(): StoredRoot | undefined {
     const latest = this.store.latestRoot()
     const v = latest ? latest.version : -1
-    if (v !== this.engineVersion) {
+    // the root too: after a rollback and a re-apply, a caller's aborted transaction can leave
+    // the store at the engine's version number with other contents
+    if (
+      v !== this.engineVersion ||
+      (latest && !equalWords(latest.root, 0, this.engine.rootHash(), 0))
+    ) {
       this.engine.resetTo(latest ? latest.root : new Uint8Array(32), latest ? latest.leafCount : 0)
       this.engineVersion = v
     }
@@ -191,6 +196,42 @@ export class SparseMerkleTree {
     const latest = this.store.latestRoot()
     if (!latest || v > latest.version) throw new VersionNotFoundError(keepFrom)
     return this.store.prune(v)
+  }
+
+  /**
+   * Drop every version after `version`: their roots, the node rows they wrote and their stale
+   * records, so the tree is exactly as it was after `version` was applied and later versions
+   * can be applied again. On SQLite it joins the caller's open transaction (or runs in its own).
+   * Costs one row read per row written after `version`.
+   */
+  rollbackTo(version: bigint): void {
+    this.checkVersion(version)
+    const v = toVersionNumber(version)
+    const rows: RowRef[] = []
+    for (let r = this.store.latestRoot(); r && r.version > v; ) {
+      if (!isZero(r.root)) this.collectRowsOf(r.version, rows)
+      r = this.store.rootAtOrBelow(r.version - 1)
+    }
+    this.store.rollback(v, rows)
+    this.engineVersion = -2
+    this.sync()
+  }
+
+  /** The rows written by version `u`: the top of its tree whose rows carry version u. */
+  private collectRowsOf(u: number, out: RowRef[]): void {
+    const key = new Uint8Array(32)
+    const stack: Uint8Array[] = [encodePath(0, key)]
+    for (let path = stack.pop(); path; path = stack.pop()) {
+      const row = this.store.readNode(path, u)
+      if (!row || row.version !== u) continue
+      out.push({ path, version: u })
+      if (row.node[0] !== 1) continue
+      const depth = (path[0]! << 8) | path[1]!
+      key.fill(0)
+      key.set(path.subarray(2))
+      for (let side = 0; side < 2; side++)
+        if (!isZero(row.node, 1 + side * 32)) stack.push(encodePath(depth + 1, key, 0, side))
+    }
   }
 
   private walk(key: Uint8Array, version: bigint | undefined): Walk {

@@ -192,6 +192,20 @@ export class WorldState implements StateReader {
     return run()
   }
 
+  /**
+   * Drop every version after `version` (tree nodes and roots, flat history, latest values), as
+   * if the later diffs were never applied. On SQLite it joins the caller's open transaction.
+   * Typed errors for a pruned or unknown version. Code rows stay (stored by hash).
+   */
+  rollbackTo(version: bigint): void {
+    const run = () => {
+      this.tree.rollbackTo(version)
+      this.flat.rollback(toVersion(version))
+    }
+    if (this.db && !this.db.inTransaction) this.db.transaction(run)()
+    else run()
+  }
+
   private requireLatest(): bigint {
     const v = this.tree.latestVersion()
     if (v === undefined) throw new InvalidInputError('the state has no version yet')
