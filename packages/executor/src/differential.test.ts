@@ -16,6 +16,7 @@ import {
   fromHex,
   type Hex,
   keccak256,
+  loadKzg,
   type RecoveredTx,
   toHex,
 } from '@lanes/core'
@@ -25,6 +26,14 @@ import { encodeDeployData, encodeFunctionData, getContractAddress } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { executeBlockAsync } from './execute-block.js'
 import { Kitchen, Token } from './fixtures/contracts.js'
+import {
+  BLS_MODULUS,
+  CONSTANT_5_COMMITMENT,
+  constantBlob,
+  POINT_EVAL_CALLER_INIT,
+  POINT_EVAL_RETURN,
+  pointEvaluationInputs,
+} from './fixtures/kzg.js'
 import { addr, MemState, makeTx } from './fixtures/mem-state.js'
 import type { ExecutorConfig } from './types.js'
 
@@ -329,4 +338,35 @@ describe('executor vs @ethereumjs/vm runTx', () => {
       { numRuns: 15 },
     )
   })
+
+  it('KZG point evaluation (0x0a): valid and invalid inputs, called directly and from a contract', async () => {
+    const kzg = await loadKzg()
+    common.customCrypto.kzg = {
+      verifyProof: (c: string, z: string, y: string, p: string) =>
+        kzg.verifyKzgProof(
+          fromHex(c as Hex),
+          fromHex(z as Hex),
+          fromHex(y as Hex),
+          fromHex(p as Hex),
+        ),
+    } as unknown as NonNullable<typeof common.customCrypto.kzg>
+    expect(toHex(kzg.blobToKzgCommitment(constantBlob(5n)))).toBe(CONSTANT_5_COMMITMENT)
+    const { valid, invalid } = pointEvaluationInputs()
+    const caller = getContractAddress({ from: senders[0]!, nonce: 0n }).toLowerCase() as Address
+    const { res, theirs, state } = await compare([
+      { key: 0, to: null, data: POINT_EVAL_CALLER_INIT },
+      { key: 1, to: POINT_EVAL, data: valid, gasLimit: 200_000n },
+      { key: 1, to: POINT_EVAL, data: invalid, gasLimit: 200_000n },
+      { key: 2, to: caller, data: invalid, gasLimit: 200_000n },
+      { key: 2, to: caller, data: valid, gasLimit: 200_000n },
+      { key: 3, to: POINT_EVAL, data: valid.slice(0, -2) as Hex, gasLimit: 200_000n },
+    ])
+    expect(res.receipts.map((r) => r.status)).toEqual([1, 1, 0, 1, 1, 0])
+    expect(toHex(theirs[1]!.execResult.returnValue)).toBe(POINT_EVAL_RETURN)
+    // the contract's last call (valid) succeeded and returned FIELD_ELEMENTS_PER_BLOB, modulus
+    const slot = (n: bigint) => state.getStorage(caller, toHex(bigintToBytes32(n)))
+    expect([slot(0n), slot(1n), slot(2n)]).toEqual([1n, 4096n, BLS_MODULUS])
+  })
 })
+
+const POINT_EVAL = addr(10, 0)

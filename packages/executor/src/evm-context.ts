@@ -1,7 +1,15 @@
 import { createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common'
 import { EVM, type EVMMockBlockchainInterface, NobleBN254 } from '@ethereumjs/evm'
-import { Address as EjsAddress } from '@ethereumjs/util'
-import { type BlockEnv, fromHex, keccak256 } from '@lanes/core'
+import { Address as EjsAddress, type KZG } from '@ethereumjs/util'
+import {
+  type BlockEnv,
+  fromHex,
+  keccak256,
+  LanesError,
+  type LanesKzg,
+  loadedKzg,
+  loadKzg,
+} from '@lanes/core'
 import { TxState } from './tx-state.js'
 
 /** The block as @ethereumjs/evm reads it (COINBASE, NUMBER, BASEFEE, PREVRANDAO, ...). */
@@ -45,6 +53,53 @@ class BlockHashes implements EVMMockBlockchainInterface {
 
 const idle = new Map<bigint, EvmContext[]>()
 
+class KzgUnsupportedError extends LanesError {
+  override name = 'KzgUnsupportedError'
+}
+
+/** The EVM's KZG interface (hex in, hex out): only the 0x0a precompile's check is needed. */
+function ejsKzg(k: LanesKzg): KZG {
+  const unsupported = (): never => {
+    throw new KzgUnsupportedError('only verifyProof is available to the EVM')
+  }
+  return {
+    verifyProof: (commitment, z, y, proof) =>
+      k.verifyKzgProof(fromHex(commitment), fromHex(z), fromHex(y), fromHex(proof)),
+    blobToKzgCommitment: unsupported,
+    computeBlobProof: unsupported,
+    verifyBlobProofBatch: unsupported,
+    computeCells: unsupported,
+    computeCellsAndProofs: unsupported,
+    recoverCellsAndProofs: unsupported,
+    verifyCellKzgProofBatch: unsupported,
+  }
+}
+
+let kzgForEvm: KZG | undefined
+
+/** The EVM KZG backend if kzg-wasm is already loaded in this thread. */
+function currentKzg(): KZG | undefined {
+  if (kzgForEvm === undefined) {
+    const k = loadedKzg()
+    if (k !== undefined) kzgForEvm = ejsKzg(k)
+  }
+  return kzgForEvm
+}
+
+/** Whether this context's EVM can run the point-evaluation precompile (0x0a). */
+export function hasKzg(ctx: EvmContext): boolean {
+  return ctx.evm.common.customCrypto.kzg !== undefined
+}
+
+/**
+ * Loads kzg-wasm (about 1.5 s, once per thread) and hands it to this context's EVM. Lazy:
+ * only a tx that actually reaches 0x0a pays for it; run-tx re-runs that tx afterwards.
+ */
+export async function enableKzg(ctx: EvmContext): Promise<void> {
+  await loadKzg()
+  ctx.evm.common.customCrypto.kzg = currentKzg()
+}
+
 /**
  * An EVM for this chain id, reused across blocks (building one costs milliseconds).
  * Each concurrent block run holds its own: they share no TxState.
@@ -55,7 +110,7 @@ export function acquireEvmContext(chainId: bigint): EvmContext {
     const common = createCustomCommon({ chainId: Number(chainId) }, Mainnet, {
       hardfork: Hardfork.Cancun,
       // KECCAK256 and CREATE2 hash with hash-wasm instead of @noble/hashes (several times faster)
-      customCrypto: { keccak256 },
+      customCrypto: { keccak256, kzg: currentKzg() },
     })
     // The fork is pinned, so the set of active EIPs is fixed: answer from a Set instead of
     // walking hardfork params on every opcode (a few % of EVM time in profiles).

@@ -2,23 +2,12 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { executeBlockAsync } from './execute-block.js'
 import { executeBlock } from './execute-block-sync.js'
+import { canon } from './fixtures/canon.js'
 import { buildTxs, buildWorld, type TxKind, WORLD_CONFIG, worldEnv } from './fixtures/world.js'
 import { ParallelExecutor } from './parallel.js'
-import type { BlockResult } from './types.js'
 
 const USERS = 12
 const PAIRS = 3
-
-/** Byte-level view of a result: every field, Map order included; mode/reexecutions aside. */
-function canon(r: BlockResult): string {
-  const { mode: _m, reexecutions: _r, ...rest } = r
-  return JSON.stringify(rest, (_k, v) => {
-    if (typeof v === 'bigint') return `${v}n`
-    if (v instanceof Map) return [...v.entries()]
-    if (v instanceof Uint8Array) return Buffer.from(v).toString('hex')
-    return v
-  })
-}
 
 const kindArb: fc.Arbitrary<TxKind> = fc.oneof(
   fc.record({

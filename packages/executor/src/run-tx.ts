@@ -16,7 +16,7 @@ import {
   toHex,
 } from '@lanes/core'
 import { bloomAdd } from './bloom.js'
-import type { EvmBlock, EvmContext } from './evm-context.js'
+import { type EvmBlock, type EvmContext, enableKzg, hasKzg } from './evm-context.js'
 import { l1Fee, l1GasUsed } from './l1-fee.js'
 import { isEmptyAccount } from './tx-state.js'
 import type { ExecutorConfig } from './types.js'
@@ -156,9 +156,12 @@ async function runEvm(
       data,
       skipNonceIncrement: true,
     })
-  } catch {
-    // A host-side failure (e.g. the KZG precompile without a KZG backend): the call
-    // fails and burns its gas, deterministically in every mode.
+  } catch (e) {
+    // The point-evaluation precompile was reached before kzg-wasm was loaded in this thread:
+    // runTx loads it and runs the tx again from scratch.
+    if (!hasKzg(env.ctx) && e instanceof Error && e.message.includes('kzg not initialized'))
+      throw new KzgNeeded()
+    // Any other host-side failure: the call fails and burns its gas, the same in every mode.
     st.revertToDepth(depth)
     journal.cleanJournal()
     return { result: undefined as never, gasUsed: gasLimit, thrown: true }
@@ -255,8 +258,24 @@ export function runNativeSync(tx: RecoveredTx, env: TxEnv, p: Prepared): TxOutco
   return outcome(tx, env, p, gasUsed, 1, NO_LOGS, ZERO_BLOOM)
 }
 
+/** Thrown out of runEvm to make runTx load KZG and start the tx over. */
+class KzgNeeded extends Error {}
+
 /** Executes one signed tx or deposit on env.ctx.state (already reset onto its source). */
 export async function runTx(tx: L2Tx, env: TxEnv): Promise<TxOutcome> {
+  try {
+    return await runTxOnce(tx, env)
+  } catch (e) {
+    if (!(e instanceof KzgNeeded)) throw e
+    await enableKzg(env.ctx)
+    // Drop everything the first attempt wrote or read; the rerun reads the same source.
+    env.ctx.evm.journal.cleanJournal()
+    env.ctx.state.reset(env.ctx.state.source)
+    return runTxOnce(tx, env)
+  }
+}
+
+async function runTxOnce(tx: L2Tx, env: TxEnv): Promise<TxOutcome> {
   if (tx.type === DEPOSIT_TX_TYPE) return runDeposit(tx, env)
   const p = precheck(tx, env)
   if (!p.ok) return p
