@@ -28,6 +28,16 @@ export function proverMetrics() {
       help: 'failed polls (L1 unreachable etc.)',
       ...opts,
     }),
+    rewinds: new Counter({
+      name: 'lanes_prover_rewinds_total',
+      help: 'state rolled back to the parent of a batch reverted or replaced on L1',
+      ...opts,
+    }),
+    rebuilds: new Counter({
+      name: 'lanes_prover_rebuilds_total',
+      help: 'state rebuilt from genesis (the rewind target was gone)',
+      ...opts,
+    }),
     headBlock: new Gauge({
       name: 'lanes_prover_head_block',
       help: 'last L2 block re-executed',

@@ -21,7 +21,7 @@ import {
   viemDeriveL1,
 } from '@lanes/derive'
 import type { ExecutorConfig } from '@lanes/executor'
-import { genesisStateRoot, WorldState } from '@lanes/state-tree'
+import { genesisStateRoot, VersionPrunedError, WorldState } from '@lanes/state-tree'
 import { type Address, createPublicClient, type Hex, http, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { ProverConfig } from './config.js'
@@ -233,7 +233,7 @@ export class ProverService {
         known.dataHash === batch.commitment.dataHash
       )
         return
-      throw new RebuildNeeded(`batch ${batch.index} was replaced on L1 after it was verified`)
+      this.rewind(batch.index, 'replaced on L1 after it was verified')
     }
     const t0 = performance.now()
     try {
@@ -288,8 +288,7 @@ export class ProverService {
         const verified = this.store
           .batches()
           .filter((b) => b.index >= e.fromIndex && b.status !== 'mismatch')
-        if (verified.length)
-          throw new RebuildNeeded(`batches from ${e.fromIndex} were reverted on L1`)
+        if (verified.length) this.rewind(e.fromIndex, 'reverted on L1')
       } else if (e.type === 'rewind') {
         this.origins.clear()
         this.log.warn({ l1Block: String(e.l1Block) }, 'L1 reorg: rewound derivation')
@@ -303,8 +302,36 @@ export class ProverService {
     }
   }
 
+  /**
+   * Batch `fromIndex` and what follows are gone or replaced on L1: roll the state tree and our
+   * records back to the last block of batch `fromIndex - 1` in one transaction, so only the new
+   * batches are re-executed. Falls back to a rebuild from genesis when that state is gone.
+   */
+  private rewind(fromIndex: bigint, why: string): void {
+    const parent = fromIndex === 0n ? undefined : this.store.batch(fromIndex - 1n)
+    if (fromIndex > 0n && (!parent || parent.status === 'mismatch'))
+      throw new RebuildNeeded(`batch ${fromIndex} ${why}; batch ${fromIndex - 1n} is not verified`)
+    const block = parent ? parent.lastBlock : 0n
+    try {
+      this.store.transaction(() => {
+        this.state.rollbackTo(block)
+        this.store.forgetAfter(block, fromIndex)
+      })
+    } catch (error) {
+      if (error instanceof VersionPrunedError)
+        throw new RebuildNeeded(`batch ${fromIndex} ${why}; block ${block} was pruned`)
+      throw error
+    }
+    this.metrics.rewinds.inc()
+    this.log.warn(
+      { batch: String(fromIndex), block: String(block), root: this.store.head()?.stateRoot },
+      `batch ${fromIndex} ${why}: rewound to block ${block}`,
+    )
+  }
+
   private rebuild(reason: string): void {
     this.log.warn({ reason }, 'rebuilding prover state from genesis')
+    this.metrics.rebuilds.inc()
     const dir = this.config.dataDir
     this.store.close()
     for (const f of ['prover.sqlite', 'prover.sqlite-wal', 'prover.sqlite-shm'])

@@ -111,6 +111,12 @@ export class ProverStore {
     return r?.hash as Hex | undefined
   }
 
+  /** Forget the blocks after `n` and the batch verdicts from `index` on (a rewind). */
+  forgetAfter(n: bigint, index: bigint): void {
+    this.db.prepare('DELETE FROM prover_blocks WHERE number > ?').run(Number(n))
+    this.db.prepare('DELETE FROM prover_batches WHERE idx >= ?').run(Number(index))
+  }
+
   putBatch(b: BatchRecord): void {
     this.db
       .prepare(
