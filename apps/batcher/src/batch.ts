@@ -1,4 +1,5 @@
 import {
+  BATCH_VERSION,
   type BatchBlock,
   BLOB_PAYLOAD_BYTES,
   decodeBatch,
@@ -39,7 +40,7 @@ export function batchHeaderFor(
         `blocks of batch ${start.batchIndex} are not consecutive at ${blocks[i]!.header.number}`,
       )
   return {
-    version: 1,
+    version: BATCH_VERSION,
     chainId,
     batchIndex: start.batchIndex,
     firstBlock: first.header.number,

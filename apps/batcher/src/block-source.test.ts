@@ -18,7 +18,22 @@ describe('RpcBlockSource over HTTP', () => {
     expect(got.map((b) => b.header.number)).toEqual(seq.blocks.slice(1).map((b) => b.header.number))
     expect(got[4]!.header).toEqual(seq.blocks[5]!.header)
     expect(got[4]!.txs).toEqual(seq.blocks[5]!.txs)
-    await src.setThrottle({ on: true, maxBlockBytes: 5000 })
-    expect(seq.throttles).toEqual([{ on: true, maxBlockBytes: 5000 }])
+    await src.setThrottle({ maxBlockTxBytes: 5000 })
+    await src.setThrottle({ maxBlockTxBytes: null })
+    expect(seq.throttles).toEqual([{ maxBlockTxBytes: 5000 }, { maxBlockTxBytes: null }])
+  })
+
+  it('keeps going against a sequencer without lanes_setThrottle (-32601)', async () => {
+    const old = new FakeSequencer(901n, `0x${'11'.repeat(32)}`)
+    const srv = await serveFakeSequencer(old, 7, false)
+    try {
+      const src = new RpcBlockSource(srv.url, 100)
+      await src.setThrottle({ maxBlockTxBytes: 5000 })
+      await src.setThrottle({ maxBlockTxBytes: null })
+      expect(old.throttles).toEqual([])
+      expect((await src.syncStatus()).sealedHead).toBe(0n)
+    } finally {
+      await srv.close()
+    }
   })
 })

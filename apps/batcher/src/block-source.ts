@@ -10,7 +10,8 @@ export type SyncStatus = {
   sealedHead: bigint
 }
 
-export type ThrottleRequest = { on: boolean; maxBlockBytes: number }
+/** signed tx bytes per block the sequencer should keep to; null lifts the limit */
+export type ThrottleRequest = { maxBlockTxBytes: number | null }
 
 /** Everything the batcher needs from the sequencer. */
 export interface BlockSource {
@@ -136,7 +137,7 @@ export class RpcBlockSource implements BlockSource {
     if (!this.throttleSupported) return
     try {
       await this.call('lanes_setThrottle', [
-        { on: t.on, maxBlockBytes: toQuantity(t.maxBlockBytes) },
+        t.maxBlockTxBytes === null ? null : toQuantity(t.maxBlockTxBytes),
       ])
     } catch (e) {
       // a sequencer without the admin method: keep batching, just do not throttle

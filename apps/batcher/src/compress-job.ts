@@ -85,6 +85,12 @@ export async function runCompressJob(data: CompressJobData): Promise<CompressJob
   }
 }
 
+/** The "warm" job: load what the first batch would otherwise wait for (KZG setup is seconds). */
+export async function warmCompress(data: { withBlobs?: boolean }): Promise<string> {
+  if (data.withBlobs) await loadKzg()
+  return 'warm'
+}
+
 /** KZG work is seconds per blob in wasm: it belongs here, off the main thread. */
 async function blobKzg(payload: Uint8Array): Promise<BlobKzg> {
   const kzg = await loadKzg()

@@ -3,8 +3,10 @@
 import { register } from 'tsx/esm/api'
 
 register()
-const { runCompressJob } = await import('./compress-job.ts')
+const { runCompressJob, warmCompress } = await import('./compress-job.ts')
 
 export default async function compress(job) {
+  // sent once at start so tsx, the codec and KZG are loaded before the first batch needs them
+  if (job.name === 'warm') return warmCompress(job.data)
   return runCompressJob(job.data)
 }

@@ -45,7 +45,7 @@ export const ConfigSchema = Type.Object({
   throttleMaxBlockBytes: Int(
     1000,
     20_000,
-    'block size the sequencer is asked to keep to when throttled',
+    'signed tx bytes per block the sequencer is asked to keep to when throttled (lanes_setThrottle)',
   ),
   httpHost: Type.String({ default: '127.0.0.1' }),
   httpPort: Type.Integer({

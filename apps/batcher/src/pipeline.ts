@@ -10,6 +10,7 @@ import { shouldThrottle } from './decide/throttle.js'
 import { BatchSelfCheckError, CommitRevertedError, ReconcileError } from './errors.js'
 import type { L1Client, RollupHead } from './l1/client.js'
 import type { BatcherMetrics } from './metrics.js'
+import { listenSealed } from './sealed-listener.js'
 import type { BatchStore } from './store.js'
 import type { TxManager } from './tx-manager.js'
 
@@ -25,6 +26,8 @@ export type PipelineOptions = {
   withBlobs: boolean
   /** blocks fetched from the sequencer per request while planning */
   fetchChunk?: number
+  /** wake the planner on the sequencer's "sealed" queue (polling stays as the fallback) */
+  sealedEvents?: boolean
 }
 
 export type PipelineDeps = {
@@ -58,11 +61,20 @@ export class Pipeline {
   private workers: Worker[] = []
   private timer: NodeJS.Timeout | undefined
   private ticking = false
+  /** a wake-up arrived during a pass: run another right after */
+  private again = false
+  private wakeAt = Number.POSITIVE_INFINITY
+  private wakeTimer: NodeJS.Timeout | undefined
+  /** job id → re-adds of a job that failed for good, and when the last one was */
+  private readonly readded = new Map<string, { n: number; at: number }>()
   private stopped = false
   private epoch = ''
   private throttling = false
+  private throttleSentMs = 0
   private ratio = 0.5
   private l1Head: RollupHead | undefined
+  /** first sight of blocks whose timestamp was ahead of our clock (see sealedAt) */
+  private readonly firstSeen = new Map<bigint, number>()
   reconciled = false
   lastTickError: unknown = undefined
   private readonly now: () => number
@@ -147,14 +159,52 @@ export class Pipeline {
       this.d.log.warn({ queue: 'compress', err: err.message }, 'worker error'),
     )
     this.workers.push(compress)
+    // start the sandboxed child (tsx, codec, KZG) now rather than on the first batch's path
+    await this.queues.compress.add(
+      'warm',
+      { withBlobs: this.o.withBlobs },
+      { jobId: `warm-${this.epoch}`, attempts: 1, removeOnComplete: true, removeOnFail: true },
+    )
     mk('post', (job, token) => this.postJob(job, token))
     mk('confirm', (job, token) => this.confirmJob(job, token))
+    if (this.o.sealedEvents !== false)
+      this.workers.push(
+        listenSealed({
+          connection: this.conn(),
+          prefix: this.o.prefix,
+          log: this.d.log,
+          onSealed: () => this.wake(),
+        }),
+      )
+    this.schedule(0)
+  }
+
+  /** Run a supervisor pass now (a block sealed), or after `inMs` (a batch's max delay is due). */
+  wake(inMs = 0): void {
+    if (this.stopped) return
+    if (inMs > 0) {
+      const at = this.now() + inMs
+      if (at >= this.wakeAt) return
+      this.wakeAt = at
+      clearTimeout(this.wakeTimer)
+      this.wakeTimer = setTimeout(() => {
+        this.wakeAt = Number.POSITIVE_INFINITY
+        this.wake()
+      }, inMs)
+      return
+    }
+    if (this.ticking) {
+      this.again = true
+      return
+    }
+    if (this.timer) clearTimeout(this.timer)
     this.schedule(0)
   }
 
   async stop(): Promise<void> {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
+    clearTimeout(this.wakeTimer)
     while (this.ticking) await new Promise((r) => setTimeout(r, 20))
     await Promise.all(this.workers.map((w) => w.close()))
     await Promise.all(Object.values(this.queues).map((q) => q.close()))
@@ -182,7 +232,8 @@ export class Pipeline {
       delay = Math.min(10_000, delay * 4)
     } finally {
       this.ticking = false
-      this.schedule(delay)
+      this.schedule(this.again ? 0 : delay)
+      this.again = false
     }
   }
 
@@ -226,9 +277,58 @@ export class Pipeline {
     return `${this.o.prefix}:${MARKER}`
   }
 
+  /**
+   * The job `id` exists and can still run. One that failed for good (attempts used up, an
+   * UnrecoverableError from a transient cause) is removed and added again, with backoff,
+   * so the pipeline never stalls behind it; a batch that must not be retried is 'failed'
+   * in SQLite and never reaches here.
+   */
   private async ensure(queue: Queue, id: string, name: string, data: unknown): Promise<void> {
-    if (await queue.getJob(id)) return
+    const job = await queue.getJob(id)
+    if (job) {
+      if ((await job.getState()) !== 'failed') return
+      if (!this.mayReadd(`${queue.name}/${id}`)) return
+      this.d.log.warn(
+        { queue: queue.name, job: id, err: job.failedReason },
+        'job failed for good: adding it again',
+      )
+      await job.remove()
+    }
     await queue.add(name, data, { jobId: id })
+  }
+
+  private mayReadd(key: string): boolean {
+    const r = this.readded.get(key) ?? { n: 0, at: 0 }
+    if (this.now() - r.at < Math.min(30_000, 250 * 2 ** r.n)) return false
+    this.readded.set(key, { n: r.n + 1, at: this.now() })
+    if (this.readded.size > 1000) this.readded.delete(this.readded.keys().next().value!)
+    return true
+  }
+
+  /**
+   * A planned flow (post waiting on its compress child) is stuck when either failed for good;
+   * remove both so the batch is planned again from SQLite, L1 and the sequencer.
+   * Answers whether a live post job for `index` remains.
+   */
+  private async liveFlow(index: bigint): Promise<boolean> {
+    const post = await this.queues.post.getJob(jobId(index))
+    if (!post) return false
+    const compress = await this.queues.compress.getJob(jobId(index))
+    const postState = await post.getState()
+    const stuck =
+      postState === 'failed' ||
+      (postState === 'waiting-children' &&
+        compress !== undefined &&
+        (await compress.getState()) === 'failed')
+    if (!stuck || this.d.store.get(index)) return true
+    if (!this.mayReadd(`flow/${index}`)) return true
+    this.d.log.warn(
+      { batch: String(index), err: compress?.failedReason ?? post.failedReason },
+      'batch flow failed for good: planning it again',
+    )
+    await post.remove({ removeChildren: true })
+    await (await this.queues.compress.getJob(jobId(index)))?.remove().catch(() => {})
+    return false
   }
 
   /** One pass of the control loop: every open batch has its job, and the next batch is being planned. */
@@ -273,7 +373,7 @@ export class Pipeline {
       last && last.batchIndex + 1n > head.nextBatchIndex
         ? last.batchIndex + 1n
         : head.nextBatchIndex
-    if (open.length < this.o.maxPendingTxs && !(await this.queues.post.getJob(jobId(next))))
+    if (open.length < this.o.maxPendingTxs && !(await this.liveFlow(next)))
       await this.ensure(this.queues.plan, `plan-${next}`, 'plan', { batchIndex: String(next) })
     await this.updateBacklog(last?.lastBlock ?? head.lastCommittedBlock, open)
   }
@@ -297,9 +397,14 @@ export class Pipeline {
     this.d.metrics.backlogBlocks.set(blocks)
     this.d.metrics.backlogBytes.set(bytes)
     const want = shouldThrottle(this.throttling, { blocks, bytes }, this.o.throttle)
-    if (want !== this.throttling) {
-      this.d.log.info({ on: want, backlogBytes: bytes }, 'throttle signal to sequencer')
-      await this.d.source.setThrottle({ on: want, maxBlockBytes: this.o.throttle.maxBlockBytes })
+    // re-sent while on: a restarted sequencer forgets the limit
+    if (want !== this.throttling || (want && this.now() - this.throttleSentMs > 10_000)) {
+      if (want !== this.throttling)
+        this.d.log.info({ on: want, backlogBytes: bytes }, 'throttle signal to sequencer')
+      await this.d.source.setThrottle({
+        maxBlockTxBytes: want ? this.o.throttle.maxBlockBytes : null,
+      })
+      this.throttleSentMs = this.now()
       this.throttling = want
       this.d.metrics.throttling.set(want ? 1 : 0)
     }
@@ -332,10 +437,26 @@ export class Pipeline {
     throw new DelayedError()
   }
 
+  /**
+   * When a block was sealed, for the max-delay rule: its timestamp, unless that is ahead of our
+   * clock. Timestamps rise by at least 1 s per block, so with sub-second block times under load
+   * they run ahead of wall time, and a batch would wait for the clock to catch up (1 block/s).
+   */
+  private sealedAt(number: bigint, timestamp: bigint): number {
+    const ts = Number(timestamp) * 1000
+    const seen = this.firstSeen.get(number)
+    if (seen !== undefined) return Math.min(seen, ts)
+    const now = this.now()
+    if (ts <= now) return ts
+    this.firstSeen.set(number, now)
+    return now
+  }
+
   private async planJob(job: Job): Promise<string> {
     const index = BigInt(job.data.batchIndex)
     if (this.d.store.get(index) || (await this.queues.post.getJob(jobId(index)))) return 'exists'
     const start = await this.batchStart(index)
+    for (const n of this.firstSeen.keys()) if (n < start.firstBlock) this.firstSeen.delete(n)
     const sealed = (await this.d.source.syncStatus()).sealedHead
     const params: PlanParams = { ...this.o.plan, compressionRatio: this.ratio }
     const chunk = BigInt(this.o.fetchChunk ?? 64)
@@ -349,7 +470,7 @@ export class Pipeline {
         blocks.map((b) => ({
           number: b.header.number,
           rawBytes: rawBytesOf(b),
-          sealedAtMs: Number(b.header.timestamp) * 1000,
+          sealedAtMs: this.sealedAt(b.header.number, b.header.timestamp),
         })),
         params,
         this.now(),
@@ -386,7 +507,11 @@ export class Pipeline {
         return decision.reason
       }
       from = to + 1n
-      if (decision.reason === 'no-blocks' || from > sealed || from > limit) return 'wait'
+      if (decision.reason === 'no-blocks' || from > sealed || from > limit) {
+        // close the batch the moment its max delay is due, not at the next poll
+        if (decision.reason === 'below-target') this.wake(decision.retryInMs)
+        return 'wait'
+      }
     }
   }
 

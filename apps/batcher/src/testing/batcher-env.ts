@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { type RedisHandle, startRedis, waitFor } from '@lanes/test/harness'
 import pino from 'pino'
+import type { BlockSource } from '../block-source.js'
 import { type Config, parseConfig } from '../config.js'
 import { ViemL1Client } from '../l1/client.js'
 import { type BatcherService, createBatcherService } from '../service.js'
@@ -14,7 +15,8 @@ export type Env = {
   dir: string
   seq: FakeSequencer
   config: (over?: Partial<Config>) => Config
-  build: (over?: Partial<Config>, l1Url?: string) => Promise<BatcherService>
+  /** a batcher over `source` (default: the FakeSequencer) */
+  build: (over?: Partial<Config>, l1Url?: string, source?: BlockSource) => Promise<BatcherService>
   cleanup: () => Promise<void>
 }
 
@@ -45,12 +47,12 @@ export async function startBatcherEnv(l1: L1Env): Promise<Env> {
     dir,
     seq,
     config,
-    async build(over = {}, l1Url) {
+    async build(over = {}, l1Url, source) {
       const c = config(over)
       const s = await createBatcherService({
         config: c,
         l1: new ViemL1Client(l1Url ?? c.l1RpcUrl, c.rollupAddress as `0x${string}`),
-        source: seq,
+        source: source ?? seq,
         log: pino({ level: c.logLevel }),
       })
       services.push(s)

@@ -8,6 +8,8 @@ import type { FakeSequencer } from './fake-sequencer.js'
 export async function serveFakeSequencer(
   seq: FakeSequencer,
   maxBlockRange = 10,
+  /** answer lanes_setThrottle (false: -32601, as a sequencer without --admin-rpc) */
+  throttle = true,
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const port = await freePort()
   const server: Server = createServer((req, res) => {
@@ -42,10 +44,10 @@ export async function serveFakeSequencer(
             })
           return reply({ result: (await seq.getBlockRange(from, to)).map(blockToRangeJson) })
         }
-        if (method === 'lanes_setThrottle') {
-          const p = params[0] as unknown as { on: boolean; maxBlockBytes: string }
-          await seq.setThrottle({ on: p.on, maxBlockBytes: Number(p.maxBlockBytes) })
-          return reply({ result: true })
+        if (method === 'lanes_setThrottle' && throttle) {
+          const p = params[0] as string | null
+          await seq.setThrottle({ maxBlockTxBytes: p === null ? null : Number(p) })
+          return reply({ result: { maxBlockTxBytes: p } })
         }
         reply({
           error: { code: -32601, message: `the method ${method} does not exist/is not available` },
