@@ -72,7 +72,8 @@ export class Finalizer {
       maxPriorityFeePerGas: BigInt(p.maxPriorityFeePerGas),
     })
     const hash = keccak256(signed)
-    const next = { ...p, hashes: [...p.hashes, hash], sentAt: (this.d.now ?? Date.now)() }
+    const hashes = p.hashes.includes(hash) ? p.hashes : [...p.hashes, hash]
+    const next = { ...p, hashes, sentAt: (this.d.now ?? Date.now)() }
     this.setPending(next) // write-ahead: the hash is on disk before the node sees the tx
     try {
       await this.d.l1.sendRawTransaction({ serializedTransaction: signed })
@@ -93,8 +94,11 @@ export class Finalizer {
       abi: rollupAbi,
       functionName: 'nextFinalizedIndex',
     })) as bigint
-    for (const b of store.batches())
+    for (const b of store.batches()) {
       if (b.index < nextFinalized && b.status !== 'finalized') store.setStatus(b.index, 'finalized')
+      // an L1 reorg dropped a finalization we had seen mined: it must be sent again
+      if (b.index >= nextFinalized && b.status === 'finalized') store.setStatus(b.index, 'verified')
+    }
 
     const pending = this.pending()
     if (pending) {
@@ -118,6 +122,17 @@ export class Finalizer {
       if (mined > pending.nonce) {
         // the nonce was used by a tx we cannot see (e.g. reorged away): start over
         this.setPending(undefined)
+        return undefined
+      }
+      const pooled = await Promise.all(
+        pending.hashes.map((hash) => l1.getTransaction({ hash }).then(Boolean, () => false)),
+      )
+      if (!pooled.includes(true)) {
+        // neither mined nor pooled (an L1 reorg drops its txs): send it again now
+        await this.send(
+          pending,
+          this.calldata(BigInt(pending.index), await this.attest(BigInt(pending.index))),
+        )
         return undefined
       }
       if ((this.d.now ?? Date.now)() - pending.sentAt >= this.d.feeBumpAfterMs) {
