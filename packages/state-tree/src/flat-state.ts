@@ -11,6 +11,8 @@ export interface FlatState {
   getAccount(address: Address, version?: number): Account | undefined
   getStorage(address: Address, slot: Hex, version?: number): bigint
   getCode(codeHash: Hex): Uint8Array | undefined
+  /** The slots of `address` holding a non-zero word in the latest version. */
+  storageSlots(address: Address): Hex[]
   write(version: number, diff: StateDiff): void
   /** Drop history rows no version ≥ keepFrom needs. */
   prune(keepFrom: number): void

@@ -19,6 +19,7 @@ export * from './verify.js'
 export { WorkerHasher, type WorkerHasherOptions } from './worker-hasher.js'
 export {
   type AccountProof,
+  clearDeletedStorage,
   diffToBatch,
   type StorageProof,
   WorldState,

@@ -54,6 +54,8 @@ function rollbackHistory<T>(
 export class MemoryFlatState implements FlatState {
   private readonly accounts = new Map<string, Account>()
   private readonly storage = new Map<string, bigint>()
+  /** address → its slots with a non-zero latest value (deleting an account clears them) */
+  private readonly slotsOf = new Map<string, Set<Hex>>()
   private readonly code = new Map<string, Uint8Array>()
   private readonly accountHist = new Map<string, History<Account | null>>()
   private readonly storageHist = new Map<string, History<bigint>>()
@@ -72,6 +74,28 @@ export class MemoryFlatState implements FlatState {
 
   getCode(codeHash: Hex): Uint8Array | undefined {
     return this.code.get(normCodeHash(codeHash))
+  }
+
+  storageSlots(address: Address): Hex[] {
+    return [...(this.slotsOf.get(normAddress(address)) ?? [])]
+  }
+
+  private setSlot(key: string, value: bigint | undefined): void {
+    const a = key.slice(0, 42)
+    const slot = `0x${key.slice(42)}` as Hex
+    let set = this.slotsOf.get(a)
+    if (value) {
+      this.storage.set(key, value)
+      if (!set) {
+        set = new Set()
+        this.slotsOf.set(a, set)
+      }
+      set.add(slot)
+    } else {
+      this.storage.delete(key)
+      set?.delete(slot)
+      if (set?.size === 0) this.slotsOf.delete(a)
+    }
   }
 
   write(version: number, diff: StateDiff): void {
@@ -94,8 +118,7 @@ export class MemoryFlatState implements FlatState {
       const a = normAddress(address)
       for (const [slot, value] of slots) {
         const k = `${a}${normSlot(slot).slice(2)}`
-        if (value === 0n) this.storage.delete(k)
-        else this.storage.set(k, value)
+        this.setSlot(k, value)
         push(this.storageHist, k, version, value)
       }
     }
@@ -107,10 +130,7 @@ export class MemoryFlatState implements FlatState {
       if (v) this.accounts.set(a, v)
       else this.accounts.delete(a)
     })
-    rollbackHistory(this.storageHist, version, (k, v) => {
-      if (v) this.storage.set(k, v)
-      else this.storage.delete(k)
-    })
+    rollbackHistory(this.storageHist, version, (k, v) => this.setSlot(k, v))
   }
 
   prune(keepFrom: number): void {

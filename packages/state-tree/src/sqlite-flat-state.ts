@@ -38,6 +38,7 @@ export class SqliteFlatState implements FlatState {
     sto: Database.Statement<[string, string], { value: string }>
     stoAt: Database.Statement<[string, string, number], { value: string }>
     code: Database.Statement<[string], { code: Buffer }>
+    slotsOf: Database.Statement<[string], { slot: string }>
     putAcc: Database.Statement<[string, string, string, string]>
     delAcc: Database.Statement<[string]>
     putAccHist: Database.Statement<[string, number, string | null, string | null, string | null]>
@@ -65,6 +66,8 @@ export class SqliteFlatState implements FlatState {
         'SELECT value FROM ws_storage_hist WHERE address = ? AND slot = ? AND version <= ? ORDER BY version DESC LIMIT 1',
       ),
       code: db.prepare('SELECT code FROM ws_code WHERE hash = ?'),
+      // ws_storage's primary key (address, slot) is the index of an account's storage keys
+      slotsOf: db.prepare('SELECT slot FROM ws_storage WHERE address = ?'),
       putAcc: db.prepare(
         'INSERT INTO ws_account (address, nonce, balance, code_hash) VALUES (?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET nonce = excluded.nonce, balance = excluded.balance, code_hash = excluded.code_hash',
       ),
@@ -109,6 +112,10 @@ export class SqliteFlatState implements FlatState {
   getCode(codeHash: Hex): Uint8Array | undefined {
     const r = this.q.code.get(normCodeHash(codeHash))
     return r ? new Uint8Array(r.code) : undefined
+  }
+
+  storageSlots(address: Address): Hex[] {
+    return this.q.slotsOf.all(normAddress(address)).map((r) => r.slot as Hex)
   }
 
   write(version: number, diff: StateDiff): void {

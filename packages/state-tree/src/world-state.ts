@@ -126,14 +126,15 @@ export class WorldState implements StateReader {
 
   /**
    * Apply a block's diff as `version`: one sorted leaf batch into the tree, plus flat rows and
-   * code. On SQLite it joins the caller's open transaction, or runs in its own.
+   * code. A deleted account (null) loses every storage slot too (README section 9). On SQLite it joins the caller's open transaction, or runs in its own.
    */
   applyDiff(version: bigint, diff: StateDiff): Hex {
-    const { keys, values } = diffToBatch(diff)
     const v = toVersion(version)
     const run = (): Hex => {
+      const full = clearDeletedStorage(diff, (a) => this.flat.storageSlots(a))
+      const { keys, values } = diffToBatch(full)
       const root = this.tree.applySorted(version, keys, values)
-      this.flat.write(v, diff)
+      this.flat.write(v, full)
       return root
     }
     if (this.db && !this.db.inTransaction) return this.db.transaction(run)()
@@ -211,6 +212,34 @@ export class WorldState implements StateReader {
     if (v === undefined) throw new InvalidInputError('the state has no version yet')
     return v
   }
+}
+
+/**
+ * The diff with every slot of each deleted account set to zero: the slots it holds now
+ * (`slotsOf`, from the flat state's index of an account's storage keys) and any the diff itself
+ * writes, since an account deleted at the end of a block has no storage (EIP-6780: a contract
+ * created and self-destructed in one tx; a state diff marking an account deleted).
+ */
+export function clearDeletedStorage(
+  diff: StateDiff,
+  slotsOf: (address: Address) => readonly Hex[],
+): StateDiff {
+  const deleted = [...diff.accounts].filter(([, a]) => a === null).map(([a]) => normAddress(a))
+  if (deleted.length === 0) return diff
+  const storage = new Map<Address, Map<Hex, bigint>>()
+  for (const [address, slots] of diff.storage) {
+    const a = normAddress(address)
+    const m = storage.get(a) ?? new Map<Hex, bigint>()
+    for (const [slot, value] of slots) m.set(normSlot(slot), value)
+    storage.set(a, m)
+  }
+  for (const a of deleted) {
+    const m = storage.get(a) ?? new Map<Hex, bigint>()
+    for (const slot of m.keys()) m.set(slot, 0n)
+    for (const slot of slotsOf(a)) m.set(normSlot(slot), 0n)
+    if (m.size > 0) storage.set(a, m)
+  }
+  return { accounts: diff.accounts, storage, code: diff.code }
 }
 
 /** Turn a StateDiff into sorted packed leaf keys/values (zero value = delete). */

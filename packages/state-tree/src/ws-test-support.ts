@@ -34,6 +34,10 @@ export class Model {
         if (v === 0n) this.storage.delete(`${a}|${s}`)
         else this.storage.set(`${a}|${s}`, v)
       }
+    // a deleted account has no storage left
+    for (const [a, acc] of diff.accounts)
+      if (!acc)
+        for (const k of this.storage.keys()) if (k.startsWith(`${a}|`)) this.storage.delete(k)
   }
   root(): Hex {
     const leaves = [...this.accounts].map(([a, acc]) => ({
