@@ -18,6 +18,8 @@ import {
  * Scenario 7: tens of thousands of malformed and hostile HTTP requests against the real
  * sequencer process. Every answer must be well-formed JSON-RPC with the code the kind of
  * abuse calls for, the process must stay up, and a normal tx must still get a receipt.
+ * A second process runs with a low per-client rate limit: over-limit calls get HTTP 429 and
+ * -32005, and the client is served again once its bucket refills.
  */
 
 const BODY_LIMIT = 256 * 1024
@@ -427,4 +429,102 @@ describe('scenario 7: RPC fuzz against the real sequencer process', () => {
     },
     CHAOS ? 600_000 : 120_000,
   )
+})
+
+describe('scenario 7: the per-client rate limit on the real sequencer process', () => {
+  const PER_SECOND = 20
+  const BURST = 40
+  const tmp = tempDir('lanes-ratelimit-')
+  let seq: SequencerProc
+
+  beforeAll(async () => {
+    seq = await startSequencer({
+      genesis: writeGenesis(tmp.dir, [FUNDED]),
+      dataDir: `${tmp.dir}/data`,
+      args: [
+        '--rate-limit-per-second',
+        String(PER_SECOND),
+        '--rate-limit-burst',
+        String(BURST),
+        '--log-level',
+        'error',
+      ],
+    })
+  })
+  afterAll(async () => {
+    await seq?.stop()
+    tmp.cleanup()
+  })
+
+  const post = async (body: string) => {
+    const res = await fetch(seq.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
+    return { status: res.status, body: JSON.parse(await res.text()) as unknown }
+  }
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+  it('answers over-limit calls with HTTP 429 and -32005, then serves again after the window', async () => {
+    // one client, 200 calls at once: the bucket holds BURST, refilled at PER_SECOND
+    const t0 = Date.now()
+    const burst = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => post(req('eth_blockNumber', [], i + 1))),
+    )
+    const elapsedS = (Date.now() - t0) / 1000
+    const ok = burst.filter((r) => r.status === 200)
+    const limited = burst.filter((r) => r.status === 429)
+    expect(ok.length + limited.length, 'only 200 and 429 answers').toBe(burst.length)
+    expect(ok.length).toBeGreaterThanOrEqual(BURST)
+    expect(ok.length).toBeLessThanOrEqual(BURST + Math.ceil(PER_SECOND * elapsedS) + 1)
+    for (const r of ok) expect(r.body).toMatchObject({ jsonrpc: '2.0', result: expect.any(String) })
+    for (const r of limited) {
+      expect(checkShape(r.body)).toBeUndefined()
+      const e = r.body as { id: number; error: { code: number; message: string } }
+      expect(e.error.code).toBe(-32005)
+      expect(e.error.message).toMatch(/limit exceeded/)
+      expect(e.id).toBeGreaterThan(0) // the caller's own id comes back
+    }
+    // a batch costs one token per call: refused whole while the bucket is empty
+    const batch = await post(
+      JSON.stringify(Array.from({ length: 10 }, (_, i) => JSON.parse(req('eth_chainId', [], i)))),
+    )
+    expect(batch.status).toBe(429)
+    expect((batch.body as { error: { code: number } }).error.code).toBe(-32005)
+
+    // after the window (a full bucket takes BURST / PER_SECOND s) a full burst is served again
+    await sleep((BURST / PER_SECOND) * 1000 + 300)
+    const again = await Promise.all(
+      Array.from({ length: BURST }, (_, i) => post(req('eth_chainId', [], i))),
+    )
+    expect(again.map((r) => r.status)).toEqual(again.map(() => 200))
+    // steady traffic under the rate is never limited, and a transfer is mined
+    await sleep((BURST / PER_SECOND) * 1000 + 300)
+    const steady: number[] = []
+    for (let i = 0; i < 20; i++) {
+      steady.push((await post(req('eth_blockNumber', [], i))).status)
+      await sleep(1000 / (PER_SECOND / 2))
+    }
+    expect(steady).toEqual(steady.map(() => 200))
+    const hash = (await seq.rpc('eth_sendRawTransaction', [rawTx(FUNDED, { nonce: 0n })])) as string
+    const receipt = await waitFor(
+      'receipt',
+      async () =>
+        ((await seq.rpc('eth_getTransactionReceipt', [hash])) as { status: string } | null) ??
+        undefined,
+      { timeoutMs: 10_000, intervalMs: 200 },
+    )
+    expect(receipt.status).toBe('0x1')
+    figure('rpc-rate-limit', {
+      perSecond: PER_SECOND,
+      burst: BURST,
+      sent: burst.length,
+      served: ok.length,
+      limited: limited.length,
+      burstSeconds: elapsedS,
+      servedAfterWindow: again.length,
+      steadyServed: steady.length,
+    })
+  }, 60_000)
 })
