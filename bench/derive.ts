@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { encodeBatch } from '@lanes/batch-codec'
+import { BATCH_VERSION, encodeBatch } from '@lanes/batch-codec'
 import { deployRollup, rollupAbi, waitForReceipt } from '@lanes/contracts'
 import {
   type BlockHeader,
@@ -163,7 +163,7 @@ try {
     const first = part[0]!.number
     const last = part.at(-1)!.number
     const header = {
-      version: 1,
+      version: BATCH_VERSION,
       chainId: L2,
       batchIndex: BigInt(b),
       firstBlock: first,

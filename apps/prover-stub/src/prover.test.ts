@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { encodeBatch } from '@lanes/batch-codec'
+import { BATCH_VERSION, encodeBatch } from '@lanes/batch-codec'
 import { deployRollup, rollupAbi, waitForReceipt } from '@lanes/contracts'
 import {
   type BatchHeader,
@@ -129,7 +129,7 @@ describe('prover-stub against a real anvil', () => {
     blocks: Awaited<ReturnType<typeof buildBlocks>>,
   ) {
     const header: BatchHeader = {
-      version: 1,
+      version: BATCH_VERSION,
       chainId: L2,
       batchIndex: index,
       firstBlock: blocks[0]!.number,

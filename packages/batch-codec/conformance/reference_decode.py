@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Independent decoder of the Lanes batch format v1, written from README.md alone.
+"""Independent decoder of the Lanes batch format v2, written from README.md alone.
 
 It checks the spec, not the TypeScript: for every valid vector in
-vectors/batch-v1.json it parses the payload header (uncompressed) and the
+vectors/batch-v2.json it parses the payload header (uncompressed) and the
 vector's decompressed `body` (Python's standard library has no brotli), rebuilds
 every transaction's raw bytes with its own RLP encoder, and compares with the
 vector. Usage: python3 conformance/reference_decode.py [vectors.json]
@@ -66,7 +66,7 @@ def rlp_uint(v):
 
 def parse_header(payload):
     r = Reader(payload)
-    assert r.take(1)[0] == 1, 'version'
+    assert r.take(1)[0] == 2, 'version'
     h = {'chainId': r.uvarint(), 'batchIndex': r.uvarint(), 'firstBlock': r.uvarint()}
     h['lastBlock'] = h['firstBlock'] + r.uvarint()
     h['parentStateRoot'] = '0x' + r.take(32).hex()
@@ -115,9 +115,10 @@ def parse_body(body, h):
     counts = [r.uvarint() for _ in range(n)]
     T = sum(counts)
     types = r.take(T)
-    parity = r.take((T + 7) // 8)
     rs = [int.from_bytes(r.take(32), 'big') for _ in range(T)]
-    ss = [int.from_bytes(r.take(32), 'big') for _ in range(T)]
+    ys = [int.from_bytes(r.take(32), 'big') for _ in range(T)]
+    parity = [w >> 255 for w in ys]
+    ss = [w & ((1 << 255) - 1) for w in ys]
     nonces = []
     for i in range(T):
         code = r.uvarint((1 << 65) - 1)
@@ -126,8 +127,10 @@ def parse_body(body, h):
     gas_vals = [r.uvarint() for _ in range(k)]
     to_refs, k = refs(r, T, 2)
     to_vals = [r.take(20) for _ in range(k)]
-    fee_refs, k = refs(r, T, 1)
-    fee_vals = [(r.uvarint(U256), r.uvarint(U256)) for _ in range(k)]
+    tip_refs, k = refs(r, T, 1)
+    tip_vals = [r.uvarint(U256) for _ in range(k)]
+    cap_refs, k = refs(r, T, 1)
+    cap_vals = [r.uvarint((1 << 257) - 2) for _ in range(k)]
     exps = r.take(T)
     values = [r.uvarint(U256) * 10 ** exps[i] for i in range(T)]
     shapes = [r.uvarint() for _ in range(T)]
@@ -170,9 +173,12 @@ def parse_body(body, h):
     assert r.o == len(body), 'trailing bytes'
     raws = []
     for i in range(T):
-        mf, tip = fee_vals[fee_refs[i]]
+        tip = tip_vals[tip_refs[i]]
+        z = cap_vals[cap_refs[i]]
+        mf = tip + (-((z + 1) >> 1) if z & 1 else z >> 1)
+        assert 0 <= mf <= U256, 'fee cap range'
         to = b'' if to_refs[i] is None else to_vals[to_refs[i]]
-        y = (parity[i >> 3] >> (i & 7)) & 1
+        y = parity[i]
         gas = gas_vals[gas_refs[i]]
         common = [rlp_uint(gas), rlp_bytes(to), rlp_uint(values[i]), rlp_bytes(datas[i])]
         sig = [rlp_uint(rs[i]), rlp_uint(ss[i])]
@@ -197,7 +203,7 @@ def parse_body(body, h):
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else 'vectors/batch-v1.json'
+    path = sys.argv[1] if len(sys.argv) > 1 else 'vectors/batch-v2.json'
     vectors = json.load(open(path))
     for v in vectors['valid']:
         h = parse_header(bytes.fromhex(v['payload'][2:]))

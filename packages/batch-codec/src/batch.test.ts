@@ -1,5 +1,10 @@
 import zlib from 'node:zlib'
-import { decodeTransaction, serializeSignedTx } from '@lanes/core'
+import {
+  decodeTransaction,
+  type SignedTx,
+  type SignedTxFields,
+  serializeSignedTx,
+} from '@lanes/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ByteWriter } from './bytes.js'
@@ -14,7 +19,7 @@ import {
   UnsupportedBatchVersionError,
 } from './errors.js'
 import { arbBatch } from './test-utils.js'
-import type { Batch } from './types.js'
+import { BATCH_VERSION, type Batch } from './types.js'
 
 const chainId = 42_069n
 
@@ -43,6 +48,20 @@ function payloadWithBody(batch: Batch, body: Uint8Array, declared = body.length)
   return out.finish()
 }
 
+/** A one-block batch with the header and first block of `batch` and the given txs. */
+function oneBlock(batch: Batch, txs: SignedTx[]): Batch {
+  const block = { ...batch.blocks[0]!, txs }
+  return {
+    header: {
+      ...batch.header,
+      lastBlock: batch.header.firstBlock,
+      l1OriginLast: block.l1OriginNumber,
+      depositCursorEnd: block.depositCursor,
+    },
+    blocks: [block],
+  }
+}
+
 describe('encodeBatch / decodeBatch', () => {
   it('round-trips random batches of all tx types', () => {
     fc.assert(
@@ -67,9 +86,11 @@ describe('encodeBatch / decodeBatch', () => {
   it('rejects another version, another chain, an empty payload', () => {
     const payload = encodeBatch(sample(), { quality: 1 })
     expect(() => decodeBatch(new Uint8Array(0), { chainId })).toThrow(UnsupportedBatchVersionError)
-    const v2 = payload.slice()
-    v2[0] = 2
-    expect(() => decodeBatch(v2, { chainId })).toThrow(UnsupportedBatchVersionError)
+    for (const version of [1, 3]) {
+      const other = payload.slice()
+      other[0] = version
+      expect(() => decodeBatch(other, { chainId })).toThrow(UnsupportedBatchVersionError)
+    }
     expect(() => decodeBatch(payload, { chainId: 1n })).toThrow(BatchHeaderMismatchError)
   })
 
@@ -144,7 +165,7 @@ describe('encodeBatch / decodeBatch', () => {
     expect(bad((b) => (b.header.lastBlock += 1n))).toThrow(BatchEncodeError)
     expect(bad((b) => (b.header.l1OriginLast += 1n))).toThrow(BatchEncodeError)
     expect(bad((b) => (b.header.depositCursorEnd += 1n))).toThrow(BatchEncodeError)
-    expect(bad((b) => (b.header.version = 2))).toThrow(BatchEncodeError)
+    expect(bad((b) => (b.header.version = 1))).toThrow(BatchEncodeError)
     expect(bad((b) => (b.header.chainId = 1n))).toThrow(BatchEncodeError)
     expect(
       bad((b) => {
@@ -172,9 +193,9 @@ describe('encodeBatch / decodeBatch', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
         expectTyped(() => decodeBatch(bytes, { chainId }))
-        const v1 = bytes.slice()
-        if (v1.length) v1[0] = 1
-        expectTyped(() => decodeBatch(v1, { chainId }))
+        const current = bytes.slice()
+        if (current.length) current[0] = BATCH_VERSION
+        expectTyped(() => decodeBatch(current, { chainId }))
       }),
       { numRuns: 300 },
     )
@@ -201,6 +222,35 @@ describe('encodeBatch / decodeBatch', () => {
     expect(seen).toContain('UnsupportedBatchVersionError')
   })
 
+  it('carries y-parity in bit 255 of s and fee caps as deltas over the tip', () => {
+    const batch = sample()
+    const base = batch.blocks.flatMap((b) => b.txs)[0]!
+    const make = (fields: Partial<SignedTxFields>) =>
+      decodeTransaction(serializeSignedTx({ ...base, accessList: [], ...fields }), { chainId })
+    const legacy = make({ type: 0, gasPrice: 7n, yParity: 1, s: 5n })
+    const eip1559 = make({ type: 2, maxFeePerGas: 300n, maxPriorityFeePerGas: 7n, yParity: 0 })
+    const one = oneBlock(batch, [legacy, eip1559, eip1559])
+    const cols = Object.fromEntries(encodeBatchColumns(one).map((c) => [c.name, c.bytes]))
+    const s = cols['C3 y-parity and s']!
+    expect(s[0]).toBe(0x80) // legacy: parity 1, s = 5
+    expect(s[31]).toBe(5)
+    expect(s[32]! >> 7).toBe(0)
+    expect(Array.from(cols['C9 tip refs']!)).toEqual([0, 1, 1]) // one tip, 7
+    expect(Array.from(cols['C10 tips']!)).toEqual([7])
+    expect(Array.from(cols['C11 fee-cap refs']!)).toEqual([0, 0, 2]) // deltas 0, 293
+    expect(Array.from(cols['C12 fee-cap deltas']!)).toEqual([0, 0xca, 0x04]) // zigzag 0, 586
+    expect(decodeBatch(encodeBatch(one), { chainId })).toEqual(one)
+    // A legacy tx has a single gas price: a nonzero delta is malformed, not another tx.
+    const forged = encodeBatchColumns(oneBlock(batch, [legacy])).map((c) =>
+      c.name === 'C12 fee-cap deltas' ? Uint8Array.of(2) : c.bytes,
+    )
+    const body = new ByteWriter()
+    for (const c of forged) body.bytes(c)
+    expect(() =>
+      decodeBatch(payloadWithBody(oneBlock(batch, [legacy]), body.finish()), { chainId }),
+    ).toThrow(/fee cap above its gas price/)
+  })
+
   it('codes ABI calldata by words: decimal amounts and addresses lose their padding', () => {
     const batch = sample()
     const tx = batch.blocks.flatMap((b) => b.txs)[0]!
@@ -211,17 +261,12 @@ describe('encodeBatch / decodeBatch', () => {
     )
     const fields = { ...tx, data: new Uint8Array(data) }
     const erc20 = decodeTransaction(serializeSignedTx(fields), { chainId })
-    const one: Batch = {
-      header: { ...batch.header, lastBlock: batch.header.firstBlock },
-      blocks: [{ ...batch.blocks[0]!, txs: [erc20] }],
-    }
-    one.header.l1OriginLast = one.blocks[0]!.l1OriginNumber
-    one.header.depositCursorEnd = one.blocks[0]!.depositCursor
+    const one = oneBlock(batch, [erc20])
     const cols = Object.fromEntries(encodeBatchColumns(one).map((c) => [c.name, c.bytes]))
-    expect(Array.from(cols['C14 data shapes']!)).toEqual([5]) // ABI, 2 words
-    expect(Array.from(cols['C18 word codes']!)).toEqual([12, 32 + 18])
-    expect(cols['C19 word bytes']!.length).toBe(20)
-    expect(Array.from(cols['C20 word mantissas']!)).toEqual([0xd2, 0x09]) // uvarint 1234
+    expect(Array.from(cols['C15 data shapes']!)).toEqual([5]) // ABI, 2 words
+    expect(Array.from(cols['C19 word codes']!)).toEqual([12, 32 + 18])
+    expect(cols['C20 word bytes']!.length).toBe(20)
+    expect(Array.from(cols['C21 word mantissas']!)).toEqual([0xd2, 0x09]) // uvarint 1234
     expect(decodeBatch(encodeBatch(one), { chainId })).toEqual(one)
   })
 })

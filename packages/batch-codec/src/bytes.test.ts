@@ -1,6 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ByteReader, ByteWriter, U256_MAX, uvarintLength } from './bytes.js'
+import {
+  ByteReader,
+  ByteWriter,
+  U256_MAX,
+  unzigzag,
+  uvarintLength,
+  ZIGZAG_U256_MAX,
+  zigzag,
+} from './bytes.js'
 import {
   brotliSpeeds,
   brotliWindowBits,
@@ -10,6 +18,25 @@ import {
 } from './compress.js'
 import { MalformedBatchError } from './errors.js'
 import { splitDecimal } from './value.js'
+
+describe('zigzag', () => {
+  it('maps small magnitudes to small codes and every u256 difference within its limit', () => {
+    expect([0n, -1n, 1n, -2n, 2n].map(zigzag)).toEqual([0n, 1n, 2n, 3n, 4n])
+    expect(zigzag(U256_MAX)).toBe(ZIGZAG_U256_MAX)
+    expect(zigzag(-U256_MAX)).toBe(ZIGZAG_U256_MAX - 1n)
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: U256_MAX }),
+        fc.bigInt({ min: 0n, max: U256_MAX }),
+        (a, b) => {
+          const z = zigzag(a - b)
+          expect(z >= 0n && z <= ZIGZAG_U256_MAX).toBe(true)
+          expect(unzigzag(z)).toBe(a - b)
+        },
+      ),
+    )
+  })
+})
 
 describe('uvarint', () => {
   it('round-trips every u256 and agrees with uvarintLength', () => {

@@ -2,6 +2,19 @@ import { MalformedBatchError } from './errors.js'
 
 export const U64_MAX = (1n << 64n) - 1n
 export const U256_MAX = (1n << 256n) - 1n
+/** Bit 255: carries the y-parity on top of a low-s value (spec §3.2 C3). */
+export const S_LIMIT = 1n << 255n
+/** Largest zigzag code of a difference of two u256 values. */
+export const ZIGZAG_U256_MAX = (1n << 257n) - 2n
+
+/** Signed → unsigned: 0, −1, 1, −2, … → 0, 1, 2, 3, … */
+export function zigzag(v: bigint): bigint {
+  return v >= 0n ? v << 1n : (-v << 1n) - 1n
+}
+
+export function unzigzag(z: bigint): bigint {
+  return z & 1n ? -((z + 1n) >> 1n) : z >> 1n
+}
 
 /** Growable byte buffer with uvarint (unsigned LEB128) writers. */
 export class ByteWriter {

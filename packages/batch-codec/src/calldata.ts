@@ -13,7 +13,7 @@ function toBigint(bytes: Uint8Array): bigint {
 }
 
 /**
- * Calldata columns C14–C20. Data shaped like an ABI call (4-byte selector + 32-byte words)
+ * Calldata columns C15–C21. Data shaped like an ABI call (4-byte selector + 32-byte words)
  * is split so that selectors, zero padding, addresses and decimal amounts each land in a
  * column of their own; anything else is stored raw.
  */
@@ -57,19 +57,19 @@ export class CalldataEncoder {
 
   columns(): Array<{ name: string; bytes: Uint8Array }> {
     return [
-      { name: 'C14 data shapes', bytes: this.shapes.finish() },
-      { name: 'C15 raw data', bytes: this.raw.finish() },
-      { name: 'C16 selector refs', bytes: this.selectors.refs.finish() },
-      { name: 'C17 selectors', bytes: this.selectorValues.finish() },
-      { name: 'C18 word codes', bytes: this.codes.finish() },
-      { name: 'C19 word bytes', bytes: this.words.finish() },
-      { name: 'C20 word mantissas', bytes: this.mantissas.finish() },
+      { name: 'C15 data shapes', bytes: this.shapes.finish() },
+      { name: 'C16 raw data', bytes: this.raw.finish() },
+      { name: 'C17 selector refs', bytes: this.selectors.refs.finish() },
+      { name: 'C18 selectors', bytes: this.selectorValues.finish() },
+      { name: 'C19 word codes', bytes: this.codes.finish() },
+      { name: 'C20 word bytes', bytes: this.words.finish() },
+      { name: 'C21 word mantissas', bytes: this.mantissas.finish() },
     ]
   }
 }
 
 /**
- * Reads C14–C20 back into T calldata strings. Zero words cost one body byte but expand to 32,
+ * Reads C15–C21 back into T calldata strings. Zero words cost one body byte but expand to 32,
  * so expansion is bounded: per tx by the raw tx size limit, in total by `maxTotal`.
  */
 export function readCalldata(r: ByteReader, T: number, maxTotal: number): Uint8Array[] {

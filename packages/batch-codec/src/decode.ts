@@ -1,9 +1,9 @@
 import type { AccessListItem, Address, BatchHeader, Hex, SignedTx } from '@lanes/core'
 import { toHex } from '@lanes/core'
-import { ByteReader, U64_MAX, U256_MAX } from './bytes.js'
+import { ByteReader, S_LIMIT, U64_MAX, U256_MAX, unzigzag, ZIGZAG_U256_MAX } from './bytes.js'
 import { readCalldata } from './calldata.js'
 import { decompressBody } from './compress.js'
-import { readRefs } from './dict.js'
+import { readDict, readRefs } from './dict.js'
 import {
   BatchHeaderMismatchError,
   BatchTooLargeError,
@@ -115,11 +115,8 @@ function decodeBody(body: Uint8Array, header: BatchHeader, maxExpanded: number):
   const types = r.bytes(T, 'types')
   for (let i = 0; i < T; i++)
     if (types[i]! > 2) throw new MalformedBatchError(`tx ${i}: unknown type ${types[i]}`)
-  const parity = r.bytes((T + 7) >> 3, 'y-parity bits')
-  if (T & 7 && parity[parity.length - 1]! >> (T & 7))
-    throw new MalformedBatchError('y-parity padding bits are not zero')
   const sigR = r.bytes(T * 32, 'r')
-  const sigS = r.bytes(T * 32, 's')
+  const sigS = r.bytes(T * 32, 'y-parity and s')
   const nonces: bigint[] = []
   for (let i = 0; i < T; i++) {
     const c = r.uvarint('nonce code', (1n << 65n) - 1n)
@@ -151,17 +148,8 @@ function decodeBody(body: Uint8Array, header: BatchHeader, maxExpanded: number):
     toSeen.add(a)
     toDict.push(a)
   }
-  const { refs: feeRefs, size: feeRefsSize } = readRefs(r, T, 1, 'fee ref')
-  const feeDict: Array<readonly [bigint, bigint]> = []
-  const feeSeen = new Set<string>()
-  for (let k = feeRefsSize; k > 0; k--) {
-    const maxFee = r.uvarint('maxFeePerGas', U256_MAX)
-    const tip = r.uvarint('maxPriorityFeePerGas', U256_MAX)
-    const key = `${maxFee}:${tip}`
-    if (feeSeen.has(key)) throw new MalformedBatchError('fee dictionary repeats a value')
-    feeSeen.add(key)
-    feeDict.push([maxFee, tip])
-  }
+  const tips = readDict(r, T, 'tip', U256_MAX)
+  const capDeltas = readDict(r, T, 'fee-cap delta', ZIGZAG_U256_MAX)
   const exponents = r.bytes(T, 'value exponents')
   const values: bigint[] = []
   for (let i = 0; i < T; i++) {
@@ -200,9 +188,14 @@ function decodeBody(body: Uint8Array, header: BatchHeader, maxExpanded: number):
     const txs: SignedTx[] = []
     for (let k = 0; k < counts[b]!; k++, i++) {
       const type = types[i] as 0 | 1 | 2
-      const [maxFee, tip] = feeDict[feeRefs[i]!]!
-      if (type !== 2 && maxFee !== tip)
-        throw new MalformedBatchError(`tx ${i}: type ${type} references a fee pair with a tip`)
+      const tip = tips.values[tips.refs[i]!]!
+      const capDelta = capDeltas.values[capDeltas.refs[i]!]!
+      if (type !== 2 && capDelta !== 0n)
+        throw new MalformedBatchError(`tx ${i}: type ${type} has a fee cap above its gas price`)
+      const maxFee = tip + unzigzag(capDelta)
+      if (maxFee < 0n || maxFee > U256_MAX)
+        throw new MalformedBatchError(`tx ${i}: maxFeePerGas out of range`)
+      const sWord = bytes32ToBigint(sigS, i * 32)
       const toRef = toRefs[i]!
       const data = calldata[i]!
       txs.push(
@@ -219,9 +212,9 @@ function decodeBody(body: Uint8Array, header: BatchHeader, maxExpanded: number):
             maxFeePerGas: maxFee,
             maxPriorityFeePerGas: tip,
             accessList: accessLists[i]!,
-            yParity: ((parity[i >> 3]! >> (i & 7)) & 1) as 0 | 1,
+            yParity: sWord >= S_LIMIT ? 1 : 0,
             r: bytes32ToBigint(sigR, i * 32),
-            s: bytes32ToBigint(sigS, i * 32),
+            s: sWord & (S_LIMIT - 1n),
           },
           i,
         ),
@@ -242,7 +235,7 @@ function bytes32ToBigint(buf: Uint8Array, offset: number): bigint {
   return BigInt(`0x${Buffer.from(buf.buffer, buf.byteOffset + offset, 32).toString('hex')}`)
 }
 
-/** Decodes and validates a v1 payload (spec §2–§3, §7). Throws BatchDecodeError subclasses. */
+/** Decodes and validates a payload (spec §2–§3, §7). Throws BatchDecodeError subclasses. */
 export function decodeBatch(payload: Uint8Array, opts: DecodeBatchOptions): Batch {
   const { header, bodyLength, bodyOffset } = decodeHeader(payload, opts)
   const body = decompressBody(payload.subarray(bodyOffset), bodyLength)

@@ -1,4 +1,5 @@
 import { type ByteReader, ByteWriter } from './bytes.js'
+import { MalformedBatchError } from './errors.js'
 
 /**
  * Dictionary-coded column (spec §3.3): one ref per item, `base − 1` = "new value" (the caller
@@ -42,4 +43,23 @@ export function readRefs(
     else refs[i] = ref - base
   }
   return { refs, size }
+}
+
+/** A refs column (base 1) and its companion column of uvarints ≤ `max`, all distinct. */
+export function readDict(
+  r: ByteReader,
+  count: number,
+  field: string,
+  max: bigint,
+): { refs: Int32Array; values: bigint[] } {
+  const { refs, size } = readRefs(r, count, 1, `${field} ref`)
+  const values: bigint[] = []
+  const seen = new Set<bigint>()
+  for (let k = size; k > 0; k--) {
+    const v = r.uvarint(field, max)
+    if (seen.has(v)) throw new MalformedBatchError(`${field} dictionary repeats a value`)
+    seen.add(v)
+    values.push(v)
+  }
+  return { refs, values }
 }

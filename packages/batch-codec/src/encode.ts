@@ -5,7 +5,7 @@ import {
   type SignedTx,
   serializeSignedTx,
 } from '@lanes/core'
-import { ByteWriter, U64_MAX, U256_MAX, uvarintLength } from './bytes.js'
+import { ByteWriter, S_LIMIT, U64_MAX, U256_MAX, uvarintLength, zigzag } from './bytes.js'
 import { CalldataEncoder } from './calldata.js'
 import { chooseBrotliQuality, compressBody } from './compress.js'
 import { DictColumn } from './dict.js'
@@ -66,7 +66,6 @@ function checkHeader(header: BatchHeader, blocks: BatchBlock[]): void {
 function encodeTxColumns(columns: BatchColumn[], txs: SignedTx[], chainId: bigint): void {
   const T = txs.length
   const types = new Uint8Array(T)
-  const parity = new Uint8Array((T + 7) >> 3)
   const sigR = new ByteWriter(T * 32 + 1)
   const sigS = new ByteWriter(T * 32 + 1)
   const nonces = new ByteWriter()
@@ -74,8 +73,10 @@ function encodeTxColumns(columns: BatchColumn[], txs: SignedTx[], chainId: bigin
   const gasValues = new ByteWriter()
   const toRefs = new DictColumn<string>(2)
   const toValues = new ByteWriter()
-  const feeRefs = new DictColumn<string>(1)
-  const feeValues = new ByteWriter()
+  const tipRefs = new DictColumn<bigint>(1)
+  const tipValues = new ByteWriter()
+  const capRefs = new DictColumn<bigint>(1)
+  const capValues = new ByteWriter()
   const exponents = new Uint8Array(T)
   const mantissas = new ByteWriter()
   const calldata = new CalldataEncoder()
@@ -90,7 +91,9 @@ function encodeTxColumns(columns: BatchColumn[], txs: SignedTx[], chainId: bigin
     check(tx.nonce >= 0n && tx.nonce < U64_MAX, `${where}: nonce out of range`)
     checkU64(tx.gasLimit, `${where}: gasLimit`)
     check(tx.value >= 0n && tx.value <= U256_MAX, `${where}: value out of range`)
-    check(tx.r > 0n && tx.r <= U256_MAX && tx.s > 0n && tx.s <= U256_MAX, `${where}: bad r/s`)
+    // s shares its word with the y-parity bit (EIP-2098): low-s keeps bit 255 free.
+    check(tx.r > 0n && tx.r <= U256_MAX && tx.s > 0n && tx.s < S_LIMIT, `${where}: bad r/s`)
+    check(tx.yParity === 0 || tx.yParity === 1, `${where}: bad y-parity`)
     check(tx.type !== 0 || tx.accessList.length === 0, `${where}: legacy tx with access list`)
     const maxFee = tx.type === 2 ? tx.maxFeePerGas : tx.gasPrice
     const tip = tx.type === 2 ? tx.maxPriorityFeePerGas : tx.gasPrice
@@ -106,9 +109,8 @@ function encodeTxColumns(columns: BatchColumn[], txs: SignedTx[], chainId: bigin
     check(equalBytes(raw, tx.raw), `${where}: raw bytes are not the canonical serialization`)
 
     types[i] = tx.type
-    if (tx.yParity === 1) parity[i >> 3]! |= 1 << (i & 7)
     sigR.fixed(tx.r, 32)
-    sigS.fixed(tx.s, 32)
+    sigS.fixed(tx.yParity === 1 ? tx.s | S_LIMIT : tx.s, 32)
 
     const literal = tx.nonce * 2n
     let code = literal
@@ -126,10 +128,10 @@ function encodeTxColumns(columns: BatchColumn[], txs: SignedTx[], chainId: bigin
       check(/^0x[0-9a-fA-F]{40}$/.test(tx.to), `${where}: bad to address`)
       if (toRefs.add(tx.to.toLowerCase())) toValues.bytes(fromHex(tx.to))
     }
-    if (feeRefs.add(`${maxFee}:${tip}`)) {
-      feeValues.uvarint(maxFee)
-      feeValues.uvarint(tip)
-    }
+    // Tips take a handful of values; the cap over the tip follows the block's base fee.
+    if (tipRefs.add(tip)) tipValues.uvarint(tip)
+    const capDelta = zigzag(maxFee - tip)
+    if (capRefs.add(capDelta)) capValues.uvarint(capDelta)
     const { mantissa, exponent } = splitDecimal(tx.value)
     exponents[i] = exponent
     mantissas.uvarint(mantissa)
@@ -145,20 +147,21 @@ function encodeTxColumns(columns: BatchColumn[], txs: SignedTx[], chainId: bigin
   }
   columns.push(
     { name: 'C1 types', bytes: types },
-    { name: 'C2 y-parity', bytes: parity },
-    { name: 'C3 r', bytes: sigR.finish() },
-    { name: 'C4 s', bytes: sigS.finish() },
-    { name: 'C5 nonces', bytes: nonces.finish() },
-    { name: 'C6 gas-limit refs', bytes: gasRefs.refs.finish() },
-    { name: 'C7 gas-limit values', bytes: gasValues.finish() },
-    { name: 'C8 to refs', bytes: toRefs.refs.finish() },
-    { name: 'C9 to addresses', bytes: toValues.finish() },
-    { name: 'C10 fee refs', bytes: feeRefs.refs.finish() },
-    { name: 'C11 fee entries', bytes: feeValues.finish() },
-    { name: 'C12 value exponents', bytes: exponents },
-    { name: 'C13 value mantissas', bytes: mantissas.finish() },
+    { name: 'C2 r', bytes: sigR.finish() },
+    { name: 'C3 y-parity and s', bytes: sigS.finish() },
+    { name: 'C4 nonces', bytes: nonces.finish() },
+    { name: 'C5 gas-limit refs', bytes: gasRefs.refs.finish() },
+    { name: 'C6 gas-limit values', bytes: gasValues.finish() },
+    { name: 'C7 to refs', bytes: toRefs.refs.finish() },
+    { name: 'C8 to addresses', bytes: toValues.finish() },
+    { name: 'C9 tip refs', bytes: tipRefs.refs.finish() },
+    { name: 'C10 tips', bytes: tipValues.finish() },
+    { name: 'C11 fee-cap refs', bytes: capRefs.refs.finish() },
+    { name: 'C12 fee-cap deltas', bytes: capValues.finish() },
+    { name: 'C13 value exponents', bytes: exponents },
+    { name: 'C14 value mantissas', bytes: mantissas.finish() },
     ...calldata.columns(),
-    { name: 'C21 access lists', bytes: accessLists.finish() },
+    { name: 'C22 access lists', bytes: accessLists.finish() },
   )
 }
 
@@ -205,7 +208,7 @@ export function encodeBatchBody(batch: Batch): Uint8Array {
   return body.finish()
 }
 
-/** Encodes a batch into its v1 payload: version ‖ header ‖ brotli(body) (spec §2). */
+/** Encodes a batch into its payload: version ‖ header ‖ brotli(body) (spec §2). */
 export function encodeBatch(batch: Batch, opts: EncodeBatchOptions = {}): Uint8Array {
   const body = encodeBatchBody(batch)
   const { header } = batch

@@ -1,6 +1,6 @@
 import { LanesError, type LanesErrorOptions } from '@lanes/core'
 
-/** The input given to the encoder cannot be represented as a v1 batch. */
+/** The input given to the encoder cannot be represented as a batch of this format version. */
 export class BatchEncodeError extends LanesError {
   override name = 'BatchEncodeError'
 }

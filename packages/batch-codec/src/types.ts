@@ -1,6 +1,6 @@
 import type { BatchHeader, SignedTx } from '@lanes/core'
 
-export const BATCH_VERSION = 1
+export const BATCH_VERSION = 2
 
 /** One L2 block as a batch carries it: deposits are not carried, only the cursor after them. */
 export type BatchBlock = {

@@ -1,4 +1,4 @@
-/** value = mantissa · 10^exponent with the exponent maximal (spec §3.2 C12/C13). */
+/** value = mantissa · 10^exponent with the exponent maximal (spec §3.2 C13/C14). */
 export function splitDecimal(value: bigint): { mantissa: bigint; exponent: number } {
   if (value === 0n) return { mantissa: 0n, exponent: 0 }
   let m = value

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { encodeBatch, toBlobs } from '@lanes/batch-codec'
+import { BATCH_VERSION, encodeBatch, toBlobs } from '@lanes/batch-codec'
 import { deployRollup, rollupAbi, waitForReceipt } from '@lanes/contracts'
 import { type BatchHeader, decodeTransaction, type SignedTx } from '@lanes/core'
 import { ANVIL_KEYS, type Anvil, startAnvil } from '@lanes/test/harness'
@@ -105,7 +105,7 @@ describe('derive from a real anvil', () => {
     c1: bigint,
     origin = 1n,
   ): BatchHeader => ({
-    version: 1,
+    version: BATCH_VERSION,
     chainId: L2_CHAIN_ID,
     batchIndex: index,
     firstBlock: first,
