@@ -1,10 +1,13 @@
 import { waitFor } from '@lanes/test/harness'
 import { FlowProducer, Queue } from 'bullmq'
+import { createWalletClient, http } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SEALED_QUEUE } from './sealed-listener.js'
 import { type Env, startBatcherEnv, waitAllConfirmed } from './testing/batcher-env.js'
-import { expectExactlyOnce } from './testing/checks.js'
-import { type L1Env, startL1Env } from './testing/l1-env.js'
+import { commitEvents, expectExactlyOnce } from './testing/checks.js'
+import { BATCHER_KEY, type L1Env, startL1Env } from './testing/l1-env.js'
 
 let l1: L1Env | undefined
 let env: Env | undefined
@@ -79,4 +82,40 @@ describe('batcher pipeline upkeep', () => {
     )
     expect(Date.now() - t0).toBeLessThan(20_000)
   }, 120_000)
+
+  it('a foreign tx that takes the batcher nonce: the batch is re-signed at the next nonce and lands once', async () => {
+    const { l1, env } = await setup()
+    await l1.rpc('evm_setAutomine', [false])
+    await l1.rpc('evm_setIntervalMining', [0])
+    for (let i = 0; i < 2; i++) await env.seq.sealBlock(3, 20)
+    const s = await env.build({ daMode: 'calldata', maxPendingTxs: 1, stuckAfterMs: 600_000 })
+    await s.start()
+    const ours = await waitFor('batch 0 sent', async () => s.store.attempts(0n)[0], {
+      timeoutMs: 60_000,
+    })
+    // someone else holding the batcher key replaces our commit in the pool and it is mined
+    const account = privateKeyToAccount(BATCHER_KEY)
+    const wallet = createWalletClient({
+      account,
+      chain: { ...foundry, id: l1.anvil.chainId },
+      transport: http(l1.anvil.url),
+    })
+    await wallet.sendTransaction({
+      to: account.address,
+      value: 1n,
+      nonce: ours.nonce,
+      maxFeePerGas: ours.fees.maxFeePerGas * 3n,
+      maxPriorityFeePerGas: ours.fees.maxPriorityFeePerGas * 3n,
+    })
+    await l1.rpc('evm_mine', [])
+    expect(await l1.client.getTransactionCount({ address: account.address })).toBe(ours.nonce + 1)
+    await l1.rpc('evm_setAutomine', [true])
+    await waitAllConfirmed(s, env.seq)
+    const nonces = s.store.attempts(0n).map((a) => a.nonce)
+    expect(nonces).toContain(ours.nonce + 1)
+    const events = await commitEvents(l1)
+    expect(events.map((e) => e.args.batchIndex)).toEqual(events.map((_, i) => BigInt(i)))
+    expect(events.at(-1)!.args.lastBlock).toBe(BigInt(env.seq.blocks.length))
+    expect(new Set(events.map((e) => e.args.batchIndex)).size).toBe(events.length)
+  }, 180_000)
 })

@@ -97,6 +97,11 @@ export async function createBatcherService(d: BatcherServiceDeps): Promise<Batch
           { batch: String(b.batchIndex), hash, ms, err: err.message },
           'broadcast failed; will rebroadcast',
         ),
+      onNonceTaken: (b, taken, nonce) =>
+        log.warn(
+          { batch: String(b.batchIndex), taken, nonce },
+          'a tx we did not send used our nonce: batch re-signed at a fresh nonce',
+        ),
       onReorg: (b) => {
         metrics.reorgs.inc()
         log.warn({ batch: String(b.batchIndex) }, 'commit removed by an L1 reorg: re-posting')

@@ -245,6 +245,22 @@ export class BatchStore {
       .immediate()
   }
 
+  /**
+   * A foreign tx took the batch's nonce (see TxManager.nonceConsumed): move the batch to the
+   * next nonce of the counter, at least `floor` (L1's confirmed nonce). Its old attempts stay
+   * recorded; their nonce is used, so none of them can land any more.
+   */
+  renonce(index: bigint, floor: number): number {
+    return this.db
+      .transaction(() => {
+        const next = Math.max(Number(this.getMeta('next_nonce') ?? '0'), floor)
+        this.db.prepare('UPDATE batches SET nonce = ? WHERE batch_index = ?').run(next, index)
+        this.setMeta('next_nonce', String(next + 1))
+        return next
+      })
+      .immediate()
+  }
+
   setDa(index: bigint, mode: DaMode, blobCount: number): void {
     this.db
       .prepare('UPDATE batches SET da_mode = ?, blob_count = ? WHERE batch_index = ?')

@@ -81,22 +81,24 @@ describe('TxManager edge paths (fake L1)', () => {
       stuckAfterBlocks: 1000,
       now: () => now,
     })
-    store.insertPlanned({
-      batchIndex: 0n,
-      firstBlock: 1n,
-      lastBlock: 2n,
-      parentRoot: ROOT,
-      postRoot: ROOT,
-      depositCursorStart: 0n,
-      depositCursorEnd: 0n,
-      l1OriginFirst: 1n,
-      l1OriginLast: 1n,
-      txCount: 1,
-      rawBytes: 10,
-      firstSeenMs: 0,
-      createdAtMs: 0,
-    })
-    store.setPayload(0n, new Uint8Array([1, 2, 3]))
+    for (const i of [0n, 1n]) {
+      store.insertPlanned({
+        batchIndex: i,
+        firstBlock: 1n + 2n * i,
+        lastBlock: 2n + 2n * i,
+        parentRoot: ROOT,
+        postRoot: ROOT,
+        depositCursorStart: 0n,
+        depositCursorEnd: 0n,
+        l1OriginFirst: 1n,
+        l1OriginLast: 1n,
+        txCount: 1,
+        rawBytes: 10,
+        firstSeenMs: 0,
+        createdAtMs: 0,
+      })
+      store.setPayload(i, new Uint8Array([1, 2, 3]))
+    }
     return { store, l1, txm, tick: (ms: number) => (now += ms) }
   }
 
@@ -142,7 +144,7 @@ describe('TxManager edge paths (fake L1)', () => {
     expect(await txm.check(0n)).toBe('confirmed')
   })
 
-  it('a reverted commit fails loudly; a nonce taken by a foreign tx fails loudly', async () => {
+  it('a reverted commit fails loudly; a foreign tx on our nonce with later batches in flight stays loud', async () => {
     const a = await setup()
     await a.txm.send(0n)
     const h = a.store.attempts(0n)[0]!.txHash
@@ -161,8 +163,29 @@ describe('TxManager edge paths (fake L1)', () => {
 
     const b = await setup()
     await b.txm.send(0n)
+    await b.txm.send(1n)
     b.l1.pool.clear()
     b.l1.refuse = 'nonce too low'
+    b.l1.confirmedNonce = 1
+    // batch 1 already holds nonce 1: re-signing batch 0 would land after it, so stay loud
     await expect(b.txm.check(0n)).rejects.toBeInstanceOf(ReconcileError)
+  })
+
+  it('a nonce taken by a foreign tx: waits while only pooled, then re-signs at a fresh nonce', async () => {
+    const a = await setup()
+    await a.txm.send(0n)
+    a.l1.pool.clear()
+    a.l1.refuse = 'nonce too low'
+    // not confirmed on L1 yet (only a pool conflict): no new nonce
+    expect(await a.txm.check(0n)).toBe('pending')
+    expect(a.store.attempts(0n)).toHaveLength(1)
+    a.l1.confirmedNonce = 1
+    expect(await a.txm.check(0n)).toBe('pending')
+    const [old, fresh] = a.store.attempts(0n)
+    expect([old!.nonce, fresh!.nonce]).toEqual([0, 1])
+    expect(a.store.get(0n)!.nonce).toBe(1)
+    // the next batch takes the nonce after it
+    await a.txm.send(1n)
+    expect(a.store.attempts(1n)[0]!.nonce).toBe(2)
   })
 })

@@ -15,7 +15,7 @@ import { BLOB_PAYLOAD_BYTES } from './batch.js'
 import { chooseDa, type DaMode, type DaSetting } from './decide/da.js'
 import { bumpFees, type FeeLimits, type Fees, initialFees, isStuck } from './decide/fees.js'
 import { CommitRevertedError, L1UnavailableError, ReconcileError } from './errors.js'
-import type { L1Client } from './l1/client.js'
+import type { L1Client, L1Receipt } from './l1/client.js'
 import { loadKzg } from './l1/kzg.js'
 import { batcherRollupAbi } from './l1/rollup-abi.js'
 import type { AttemptRecord, BatchRecord, BatchStore } from './store.js'
@@ -34,6 +34,8 @@ export type TxEvents = {
   onSent?(b: BatchRecord, hash: Hex, fees: Fees, kind: 'first' | 'bump' | 'rebroadcast'): void
   onConfirmed?(b: BatchRecord): void
   onReorg?(b: BatchRecord): void
+  /** a tx we did not send used nonce `taken`; the batch was re-signed at `nonce` */
+  onNonceTaken?(b: BatchRecord, taken: number, nonce: number): void
   onBroadcastFailed?(b: BatchRecord, hash: Hex, err: Error, ms: number): void
 }
 
@@ -271,10 +273,16 @@ export class TxManager {
       const last = attempts[attempts.length - 1]
       if (!last) return 'unsent'
       const head = await this.l1.blockNumber()
+      // a successful receipt wins over a reverted one: after a foreign tx took a nonce and
+      // an L1 reorg undid it, an old attempt and its re-sent successor may both be mined
+      const found: Array<{ a: AttemptRecord; r: L1Receipt }> = []
       for (let i = attempts.length - 1; i >= 0; i--) {
-        const a = attempts[i]!
-        const r = await this.l1.receipt(a.txHash)
-        if (!r) continue
+        const r = await this.l1.receipt(attempts[i]!.txHash)
+        if (r) found.push({ a: attempts[i]!, r })
+      }
+      const hit = found.find((x) => x.r.status !== 'reverted') ?? found[0]
+      if (hit) {
+        const { a, r } = hit
         if (r.status === 'reverted') {
           const msg = `commit of batch ${index} reverted in L1 tx ${a.txHash}`
           this.store.setFailed(index, msg)
@@ -307,7 +315,7 @@ export class TxManager {
         if (await this.l1.knowsTransaction(attempts[i]!.txHash)) pooled = attempts[i]
       if (!pooled) {
         const res = await this.broadcast(last.raw)
-        if (res === 'nonce-too-low') return this.nonceConsumed(b)
+        if (res === 'nonce-too-low') return this.nonceConsumed(b, attempts)
         this.store.touchAttempt(last.txHash, now, head)
         this.events.onSent?.(b, last.txHash, last.fees, 'rebroadcast')
         return 'pending'
@@ -345,7 +353,7 @@ export class TxManager {
         })
         this.events.onSent?.(b, hash, fees, 'bump')
         const res = await this.broadcast(raw)
-        if (res === 'nonce-too-low') return this.nonceConsumed(b)
+        if (res === 'nonce-too-low') return this.nonceConsumed(b, attempts)
       }
       return 'pending'
     })
@@ -354,9 +362,13 @@ export class TxManager {
   /**
    * Our nonce was used but none of our attempts has a receipt: either a
    * receipt is about to show up (next check sees it) or another tx from our key
-   * took the nonce. L1 decides: committed with our root is fine, else fail loud.
+   * took the nonce. L1 decides: committed with our root is fine. Not committed, with none of
+   * our attempts mined and the nonce confirmed on L1, the tx at that nonce is not ours, so
+   * re-signing at a fresh nonce cannot post the batch twice. That is done only when no later
+   * batch holds a nonce: their txs would land before this one and revert, so that case
+   * stays loud for an operator.
    */
-  private async nonceConsumed(b: BatchRecord): Promise<CheckResult> {
+  private async nonceConsumed(b: BatchRecord, attempts: AttemptRecord[]): Promise<CheckResult> {
     const head = await this.l1.rollupHead()
     if (head.nextBatchIndex > b.batchIndex) {
       const root = await this.l1.postStateRootOf(b.batchIndex)
@@ -366,9 +378,38 @@ export class TxManager {
         )
       return 'pending'
     }
-    throw new ReconcileError(
-      `nonce ${b.nonce} of batch ${b.batchIndex} was used by a tx we did not send and the batch is not on L1`,
-    )
+    // re-read after the refusal: one of ours may have been mined meanwhile
+    for (const a of attempts) if (await this.l1.receipt(a.txHash)) return 'pending'
+    const confirmed = await this.l1.nonce(this.account.address)
+    const used = attempts.at(-1)?.nonce ?? b.nonce ?? 0
+    if (confirmed <= used) return 'pending' // taken only in the pool so far; rebroadcast later
+    const behind = this.store
+      .open()
+      .filter((x) => x.batchIndex > b.batchIndex && x.nonce !== null && x.nonce > used)
+    if (behind.length > 0)
+      throw new ReconcileError(
+        `nonce ${used} of batch ${b.batchIndex} was used by a tx we did not send, and batches ${behind.map((x) => x.batchIndex).join(', ')} already hold later nonces`,
+      )
+    const nonce = this.store.renonce(b.batchIndex, confirmed)
+    const mode = attempts.at(-1)?.daMode ?? b.daMode ?? 'calldata'
+    const market = await this.l1.feeMarket()
+    const fees = initialFees(mode, market, this.opts.limits)
+    if ('capped' in fees) return 'pending'
+    const { hash, raw } = await this.sign(b, mode, nonce, fees)
+    this.store.recordAttempt({
+      txHash: hash,
+      batchIndex: b.batchIndex,
+      nonce,
+      daMode: mode,
+      fees,
+      raw,
+      sentAtMs: this.now(),
+      sentAtL1Block: await this.l1.blockNumber(),
+    })
+    this.events.onNonceTaken?.(b, used, nonce)
+    this.events.onSent?.(b, hash, fees, 'first')
+    await this.broadcast(raw)
+    return 'pending'
   }
 }
 
