@@ -43,6 +43,10 @@ export class Arena {
   left: Int32Array<ArrayBufferLike>
   right: Int32Array<ArrayBufferLike>
   nodeVersion: Float64Array<ArrayBufferLike>
+  /** Last use of node i (the `clock` then): the LRU order of cache eviction. */
+  touch: Float64Array<ArrayBufferLike>
+  /** Bumped once per tree operation. */
+  clock = 0
   nodeCap: number
   private nodeFree: Int32Array<ArrayBufferLike>
   private nodeFreeTop = 0
@@ -67,6 +71,7 @@ export class Arena {
     this.left = new Int32Array(nodeCap).fill(EMPTY)
     this.right = new Int32Array(nodeCap).fill(EMPTY)
     this.nodeVersion = new Float64Array(nodeCap)
+    this.touch = new Float64Array(nodeCap)
     this.nodeFree = new Int32Array(64)
     this.leafCap = leafCap
     this.leaves = new Uint8Array(new SharedArrayBuffer(leafCap * LEAF_STRIDE))
@@ -86,6 +91,7 @@ export class Arena {
     this.left[i] = EMPTY
     this.right[i] = EMPTY
     this.nodeVersion[i] = version
+    this.touch[i] = this.clock
     this.nodes.fill(0, i * NODE_STRIDE, i * NODE_STRIDE + NODE_STRIDE)
     this.liveNodes++
     return i
@@ -131,6 +137,7 @@ export class Arena {
     this.left = growTyped(this.left, cap, EMPTY)
     this.right = growTyped(this.right, cap, EMPTY)
     this.nodeVersion = growTyped(this.nodeVersion, cap, 0)
+    this.touch = growTyped(this.touch, cap, 0)
     this.nodeCap = cap
     this.generation++
   }

@@ -77,6 +77,8 @@ export class TreeEngine implements VersionWrite {
   private readonly k: RawKeccak = createRawKeccak()
   /** Reads a row of the latest stored version (for lazily loaded trees); undefined = none. */
   loader: ((path: Uint8Array) => StoredNode | undefined) | undefined
+  /** Depth of the cache's eviction units: nodes above it stay pinned (see `evict`). */
+  pinDepth = 16
 
   // current batch
   private bk: Uint8Array<ArrayBufferLike> = new Uint8Array(0)
@@ -269,6 +271,7 @@ export class TreeEngine implements VersionWrite {
     if (top) this.inSeg = true
     let ref = side === 0 ? a.left[p]! : a.right[p]!
     if (ref === UNLOADED) ref = this.load(p, side, d, this.bk, lo * 32)
+    if (d === this.pinDepth && ref >= 0) a.touch[ref] = a.clock
     let changed: boolean
     if (ref === EMPTY) changed = this.build(p, side, d, lo, hi)
     else if (isLeafRef(ref)) changed = this.mergeLeaf(p, side, d, lo, hi, leafOf(ref))
@@ -486,6 +489,54 @@ export class TreeEngine implements VersionWrite {
     }
     this.setRef(p, side, ref)
     return ref
+  }
+
+  // ---- cache bound ------------------------------------------------------------------------
+
+  /** Nodes and leaves held in memory. */
+  cachedEntries(): number {
+    return this.arena.liveNodes + this.arena.liveLeaves
+  }
+
+  /**
+   * Unload whole subtrees rooted at `pinDepth`, least recently used first, until at most
+   * `target` entries stay; everything above `pinDepth` stays. An unloaded slot keeps its hash
+   * and is read back from the store on the next use, so only call this when every row of the
+   * latest version is stored.
+   */
+  evict(target: number): void {
+    const a = this.arena
+    const units: number[] = [] // (node, parent, side) triples
+    const stack = [0, 0, 0] // (parent, side, depth) of slots to look at
+    while (stack.length > 0) {
+      const d = stack.pop()!
+      const side = stack.pop()!
+      const p = stack.pop()!
+      const ref = side === 0 ? a.left[p]! : a.right[p]!
+      if (ref < 0) continue // empty, unloaded or a leaf: nothing below to unload
+      if (d === this.pinDepth) units.push(ref, p, side)
+      else stack.push(ref, 0, d + 1, ref, 1, d + 1)
+    }
+    const order = Array.from({ length: units.length / 3 }, (_, u) => u)
+    order.sort((x, y) => a.touch[units[3 * x]!]! - a.touch[units[3 * y]!]!)
+    for (const u of order) {
+      if (this.cachedEntries() <= target) break
+      this.freeSubtree(units[3 * u]!)
+      this.setRef(units[3 * u + 1]!, units[3 * u + 2]!, UNLOADED)
+    }
+  }
+
+  private freeSubtree(root: number): void {
+    const a = this.arena
+    const stack = [root]
+    while (stack.length > 0) {
+      const i = stack.pop()!
+      for (const ref of [a.left[i]!, a.right[i]!]) {
+        if (ref >= 0) stack.push(ref)
+        else if (isLeafRef(ref)) a.freeLeaf(leafOf(ref))
+      }
+      a.freeNode(i)
+    }
   }
 
   // ---- bookkeeping ----------------------------------------------------------------------

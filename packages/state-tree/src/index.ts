@@ -14,7 +14,12 @@ export * from './proof.js'
 export { type Leaf, referenceProof, referenceRoot } from './reference.js'
 export { SqliteFlatState } from './sqlite-flat-state.js'
 export { SqliteNodeStore } from './sqlite-node-store.js'
-export { type LeafUpdate, SparseMerkleTree, type SparseMerkleTreeOptions } from './tree.js'
+export {
+  type CacheOptions,
+  type LeafUpdate,
+  SparseMerkleTree,
+  type SparseMerkleTreeOptions,
+} from './tree.js'
 export * from './verify.js'
 export { WorkerHasher, type WorkerHasherOptions } from './worker-hasher.js'
 export {

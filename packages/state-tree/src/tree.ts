@@ -24,7 +24,22 @@ export interface LeafUpdate {
 export interface SparseMerkleTreeOptions {
   /** Hash large batches on worker threads (see WorkerHasher). */
   hasher?: SegmentHasher
+  /** Bound of the in-memory cache of the latest version (README section 7). */
+  cache?: CacheOptions
 }
+
+export interface CacheOptions {
+  /** Most nodes + leaves kept in memory (default 4,000,000). */
+  maxEntries?: number
+  /** Most bytes of cached nodes and leaves (about 90 B each), whichever bound is lower. */
+  maxBytes?: number
+  /** Levels above this depth are never evicted (default 16: at most 2^17 nodes). */
+  pinnedDepth?: number
+}
+
+/** Arena bytes per cached entry, averaged over nodes (84 B) and leaves (107 B) of a tree. */
+const BYTES_PER_ENTRY = 90
+const DEFAULT_MAX_ENTRIES = 4_000_000
 
 function toVersionNumber(version: bigint): number {
   if (typeof version !== 'bigint' || version < 0n || version > BigInt(Number.MAX_SAFE_INTEGER))
@@ -51,10 +66,20 @@ export class SparseMerkleTree {
   private hasher: SegmentHasher | undefined
   /** Version the in-memory engine holds; -1 = nothing yet. */
   private engineVersion = -1
+  private readonly maxEntries: number
 
   constructor(store: NodeStore = new MemoryNodeStore(), options: SparseMerkleTreeOptions = {}) {
     this.store = store
     this.hasher = options.hasher
+    const c = options.cache ?? {}
+    this.maxEntries = Math.min(
+      c.maxEntries ?? DEFAULT_MAX_ENTRIES,
+      c.maxBytes === undefined
+        ? Number.POSITIVE_INFINITY
+        : Math.floor(c.maxBytes / BYTES_PER_ENTRY),
+    )
+    if (!(this.maxEntries >= 1)) throw new InvalidInputError('cache bound must allow an entry')
+    this.engine.pinDepth = c.pinnedDepth ?? 16
     this.engine.loader = (path) => this.store.readNode(path, this.engineVersion)
     this.sync()
   }
@@ -103,6 +128,21 @@ export class SparseMerkleTree {
     return this.engine.leafCount
   }
 
+  /** Nodes + leaves of the latest version held in memory (bounded by the cache options). */
+  cachedEntries(): number {
+    return this.engine.cachedEntries()
+  }
+
+  /**
+   * Keep the cache within its bound: only stores that keep every row can reload what is
+   * dropped (not LatestOnlyNodeStore, whose cache is the tree).
+   */
+  private bound(): void {
+    if (this.store.keepsRows === false) return
+    if (this.engine.cachedEntries() > this.maxEntries)
+      this.engine.evict(Math.floor(this.maxEntries * 0.9))
+  }
+
   rootAt(version: bigint): Hex {
     return toHex(this.checkVersion(version).root)
   }
@@ -147,6 +187,7 @@ export class SparseMerkleTree {
       throw new InvalidInputError('keys and values must be n × 32 bytes each')
     const latest = this.sync()
     if (latest && v <= latest.version) throw new VersionOrderError(version, BigInt(latest.version))
+    this.engine.arena.clock++
     try {
       this.engine.apply(
         v,
@@ -164,6 +205,7 @@ export class SparseMerkleTree {
       throw error
     }
     this.engineVersion = v
+    this.bound()
     return toHex(this.engine.root)
   }
 
@@ -238,7 +280,10 @@ export class SparseMerkleTree {
     const latest = this.sync()
     if (version === undefined || (latest && toVersionNumber(version) === latest.version)) {
       if (version !== undefined) this.checkVersion(version)
-      return this.walkLatest(key)
+      this.engine.arena.clock++
+      const w = this.walkLatest(key)
+      this.bound()
+      return w
     }
     const r = this.checkVersion(version)
     return this.walkStored(key, r)
@@ -254,6 +299,7 @@ export class SparseMerkleTree {
     for (;;) {
       let ref = side === 0 ? a.left[p]! : a.right[p]!
       if (ref === UNLOADED) ref = this.engine.load(p, side, d, key, 0)
+      if (d === this.engine.pinDepth && ref >= 0) a.touch[ref] = a.clock
       if (ref === EMPTY) return { depth: d, bitmap, siblings, leaf: undefined }
       if (isLeafRef(ref)) {
         const o = leafOf(ref) * LEAF_STRIDE

@@ -17,7 +17,7 @@ import { MemoryNodeStore } from './memory-node-store.js'
 import { encodeProof, type SmtProof } from './proof.js'
 import { SqliteFlatState } from './sqlite-flat-state.js'
 import { SqliteNodeStore } from './sqlite-node-store.js'
-import { SparseMerkleTree } from './tree.js'
+import { type CacheOptions, SparseMerkleTree } from './tree.js'
 
 export interface AccountProof {
   address: Address
@@ -50,6 +50,8 @@ export interface StorageProof {
 
 export interface WorldStateOptions {
   hasher?: SegmentHasher
+  /** Bound of the tree's in-memory cache (SparseMerkleTree options). */
+  cache?: CacheOptions
 }
 
 function toVersion(v: bigint): number {
