@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { L2_WITHDRAWAL_STORE_ADDRESS, l2WithdrawalStoreAbi, rollupAbi } from '@lanes/contracts'
+import { depositTxHash } from '@lanes/core'
 import { getWithdrawalProof, WithdrawalNotFinalizedError } from '@lanes/derive'
 import { Token } from '@lanes/executor/fixtures'
 import { type Devnet, REPO_ROOT, startDevnet } from '@lanes/infra/devnet'
@@ -20,6 +21,7 @@ import {
   http,
   type PublicClient,
   parseEther,
+  parseEventLogs,
 } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -75,6 +77,23 @@ const l1Wallet = (key: Hex) =>
     transport: http(devnet.l1.rpcUrl),
   })
 const key = (i: number) => devnet.accounts[i]!.privateKey
+
+/** lanes_getWithdrawalProof over raw HTTP: the JSON-RPC response as it is */
+async function rpcProof(
+  txHash: Hex,
+): Promise<{ result: Record<string, unknown> } | { error: { code: number; message: string } }> {
+  const res = await fetch(devnet.l2.rpcUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'lanes_getWithdrawalProof',
+      params: [txHash],
+    }),
+  })
+  return (await res.json()) as never
+}
 
 async function committedBatches() {
   const logs = await l1.getContractEvents({
@@ -162,6 +181,77 @@ describe('devnet end to end', () => {
     )
     expect(credited).toBe(parseEther('2'))
   }, 60_000)
+
+  it('1b. depositTransaction: a call and a reverting call land on L2 in queue order; the revert still mints', async () => {
+    await requireL1Follower('deposit transactions')
+    const depositor = l1Wallet(key(4))
+    const from = depositor.account.address
+    const to = privateKeyToAccount(generatePrivateKey()).address
+    const before = await l2.getBalance({ address: from })
+    const sent = [
+      // plain value to a fresh account: succeeds
+      { to, value: parseEther('0.1'), mint: parseEther('0.1'), data: '0x' as Hex },
+      // an unknown selector on the withdrawal store (no fallback): reverts on L2
+      {
+        to: L2_WITHDRAWAL_STORE_ADDRESS,
+        value: parseEther('0.3'),
+        mint: parseEther('0.3'),
+        data: '0xdeadbeef' as Hex,
+      },
+    ]
+    const queued: { index: bigint; queueHash: Hex }[] = []
+    for (const d of sent) {
+      const hash = await depositor.writeContract({
+        address: devnet.contracts.rollup,
+        abi: rollupAbi,
+        functionName: 'depositTransaction',
+        args: [d.to, d.value, 200_000n, d.data],
+        value: d.mint,
+      })
+      const receipt = await l1.waitForTransactionReceipt({ hash })
+      expect(receipt.status).toBe('success')
+      const [ev] = parseEventLogs({
+        abi: rollupAbi,
+        eventName: 'DepositQueued',
+        logs: receipt.logs,
+      })
+      // an EOA's deposits keep its address as the L2 sender (only contracts are aliased)
+      expect(ev?.args.from).toBe(from)
+      queued.push({ index: ev!.args.index, queueHash: ev!.args.queueHash })
+    }
+    type RawReceipt = { status: Hex; type: Hex; blockNumber: Hex; transactionIndex: Hex; from: Hex }
+    const receipts: RawReceipt[] = []
+    for (const q of queued) {
+      const l2Hash = depositTxHash(q.index, q.queueHash)
+      receipts.push(
+        await until(
+          `deposit ${q.index} (${l2Hash}) on L2`,
+          async () =>
+            ((await l2.request({
+              method: 'eth_getTransactionReceipt' as never,
+              params: [l2Hash] as never,
+            })) as RawReceipt | null) ?? undefined,
+          30_000,
+        ),
+      )
+      const tx = (await l2.request({
+        method: 'eth_getTransactionByHash' as never,
+        params: [l2Hash] as never,
+      })) as { type: Hex; from: Hex; mint: Hex; hash: Hex } | null
+      expect(tx).toMatchObject({ type: '0x7e', from: from.toLowerCase(), hash: l2Hash })
+    }
+    const [ok, failed] = receipts
+    expect(ok?.status).toBe('0x1')
+    expect(failed?.status).toBe('0x0')
+    expect(ok?.type).toBe('0x7e')
+    // queue order: the later deposit comes later on L2
+    const pos = (r: RawReceipt) => BigInt(r.blockNumber) * 100_000n + BigInt(r.transactionIndex)
+    expect(pos(failed!)).toBeGreaterThan(pos(ok!))
+    expect(await l2.getBalance({ address: to })).toBe(parseEther('0.1'))
+    // the reverted call's value stays with its sender, minted all the same; deposits pay no L2 gas
+    expect(await l2.getBalance({ address: from })).toBe(before + parseEther('0.3'))
+    expect(await l2.getBalance({ address: L2_WITHDRAWAL_STORE_ADDRESS })).toBe(0n)
+  }, 90_000)
 
   it('2. L2 activity with viem: transfers from several accounts, an ERC20, a reverting call', async () => {
     const recipients = [3, 4, 5, 6, 7, 8].map(
@@ -298,7 +388,13 @@ describe('devnet end to end', () => {
   }, 120_000)
 
   it('5. lanes-derive reads the L2 txs of step 2 from L1 alone', async () => {
-    const covering = (await committedBatches()).filter((b) => b.first <= step2LastBlock)
+    // only the batches holding step 2's blocks: each CLI run costs seconds on a loaded machine
+    const blocks = await Promise.all(
+      step2.map(async (hash) => (await l2.getTransactionReceipt({ hash })).blockNumber),
+    )
+    const covering = (await committedBatches()).filter((b) =>
+      blocks.some((n) => b.first <= n && n <= b.last),
+    )
     const found = new Set<string>()
     for (const b of covering) {
       const { stdout } = await run(
@@ -334,7 +430,15 @@ describe('devnet end to end', () => {
       args: [recipient, '0x'],
       value,
     })
-    expect((await l2.waitForTransactionReceipt({ hash })).status).toBe('success')
+    const withdrawn = await l2.waitForTransactionReceipt({ hash })
+    expect(withdrawn.status).toBe('success')
+    // the value left L2: burned, not parked in the store
+    expect(await l2.getBalance({ address: L2_WITHDRAWAL_STORE_ADDRESS })).toBe(0n)
+    const early = await rpcProof(hash)
+    if ('error' in early) {
+      expect(early.error.code).toBe(-32000)
+      expect(early.error.message).toMatch(/withdrawal not finalized yet/)
+    }
     const claim = await until(
       'the withdrawal in a finalized batch',
       async () => {
@@ -353,8 +457,44 @@ describe('devnet end to end', () => {
       },
       60_000,
     )
+    // the node's one-call RPC gives the same claim as the library reading L1 and eth_getProof
+    const viaRpc = await until(
+      'lanes_getWithdrawalProof',
+      async () => {
+        const r = await rpcProof(hash)
+        return 'result' in r ? r.result : undefined
+      },
+      30_000,
+    )
+    expect(viaRpc).toEqual({
+      batchIndex: `0x${claim.batchIndex.toString(16)}`,
+      withdrawal: {
+        nonce: `0x${claim.withdrawal.nonce.toString(16)}`,
+        sender: claim.withdrawal.sender,
+        l1Recipient: claim.withdrawal.l1Recipient,
+        value: `0x${claim.withdrawal.value.toString(16)}`,
+        data: claim.withdrawal.data,
+      },
+      withdrawalHash: claim.withdrawalHash,
+      proof: claim.proof,
+      l2BlockNumber: `0x${claim.l2BlockNumber.toString(16)}`,
+      batchLastBlock: `0x${claim.batchLastBlock.toString(16)}`,
+      postStateRoot: claim.postStateRoot,
+    })
     const claimer = l1Wallet(key(7))
     const args = [claim.batchIndex, claim.withdrawal, claim.proof] as const
+    // a forged proof (one sibling byte flipped) is refused before the real claim
+    const forged = `${claim.proof.slice(0, -2)}${claim.proof.endsWith('00') ? '01' : '00'}` as Hex
+    const forgedTry = await l1
+      .simulateContract({
+        address: devnet.contracts.rollup,
+        abi: rollupAbi,
+        functionName: 'proveAndClaimWithdrawal',
+        args: [claim.batchIndex, claim.withdrawal, forged],
+        account: claimer.account,
+      })
+      .catch((e: unknown) => e)
+    expect(forgedTry).toBeInstanceOf(BaseError)
     const tx = await claimer.writeContract({
       address: devnet.contracts.rollup,
       abi: rollupAbi,

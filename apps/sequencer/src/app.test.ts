@@ -843,6 +843,33 @@ describe('txpool and lanes methods', () => {
   })
 })
 
+describe('lanes_getWithdrawalProof', () => {
+  it('is -32601 on a node that does not follow L1', async () => {
+    expect((await error('lanes_getWithdrawalProof', [node.legacyTx.hash])).code).toBe(-32601)
+  })
+
+  it('answers null for an unknown tx and names what is missing for one without a withdrawal', async () => {
+    await app.close()
+    const asked: bigint[] = []
+    app = await buildApp({
+      node,
+      config: { rateLimitPerSecond: 0 },
+      finalizedBatchOf: async (block) => {
+        asked.push(block)
+        return undefined
+      },
+    })
+    expect(await result('lanes_getWithdrawalProof', [`0x${'ab'.repeat(32)}`])).toBeNull()
+    expect(await error('lanes_getWithdrawalProof', [node.legacyTx.hash])).toEqual({
+      code: -32000,
+      message: `L2 tx ${node.legacyTx.hash} has no WithdrawalInitiated event #0`,
+    })
+    expect((await error('lanes_getWithdrawalProof', ['0x12'])).code).toBe(-32602)
+    // the L1 lookup is only asked once there is a withdrawal to place
+    expect(asked).toEqual([])
+  })
+})
+
 describe('subscriptions', () => {
   it('eth_subscribe over HTTP is refused like geth', async () => {
     expect(await error('eth_subscribe', ['newHeads'])).toEqual({

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { Counter, Histogram, type Registry } from 'prom-client'
 import type { Config } from './config.js'
 import type { SequencerNode } from './node.js'
+import type { FinalizedBatchFinder } from './rpc/bridge.js'
 import type { RpcContext } from './rpc/context.js'
 import { Dispatcher, errorResponse, type JsonRpcId } from './rpc/dispatcher.js'
 import { bodyTooLarge, parseError, rateLimited } from './rpc/errors.js'
@@ -44,6 +45,8 @@ export type BuildAppOptions = {
   config?: Partial<AppConfig>
   /** a pino logger; none: fastify logs nothing */
   logger?: FastifyBaseLogger
+  /** enables lanes_getWithdrawalProof: the finalized batch holding an L2 block, read from L1 */
+  finalizedBatchOf?: FinalizedBatchFinder
 }
 
 function rpcMetrics(registry: Registry) {
@@ -117,7 +120,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       metrics.duration.observe({ method }, ms / 1000)
     },
   })
-  const baseCtx: RpcContext = { node, filters, clientVersion: config.clientVersion }
+  const baseCtx: RpcContext = {
+    node,
+    filters,
+    clientVersion: config.clientVersion,
+    ...(options.finalizedBatchOf ? { finalizedBatchOf: options.finalizedBatchOf } : {}),
+  }
 
   app.addHook('onClose', async () => {
     filters.close()

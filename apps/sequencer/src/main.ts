@@ -94,7 +94,12 @@ async function main(): Promise<void> {
     publisher.notify(node.headNumber())
   }
 
-  const app = await buildApp({ node, config, logger: log })
+  const app = await buildApp({
+    node,
+    config,
+    logger: log,
+    ...(l1 ? { finalizedBatchOf: (block: bigint) => l1.finalizedBatchOf(block) } : {}),
+  })
   const address = await app.listen({ host: config.host, port: config.port })
   // the listening line is printed at any log level: scripts and tests wait for it
   const announce = log.isLevelEnabled('info') ? log : pino({ base: { app: 'sequencer' } })

@@ -1,6 +1,12 @@
 import { rollupAbi } from '@lanes/contracts'
 import { type DepositTx, type Hex, type L1Origin, l1OriginOf } from '@lanes/core'
-import { DepositQueue, type DeriveL1, viemDeriveL1 } from '@lanes/derive'
+import {
+  DepositQueue,
+  type DeriveL1,
+  type FinalizedBatch,
+  findFinalizedBatch,
+  viemDeriveL1,
+} from '@lanes/derive'
 import { type Address, createPublicClient, http, type PublicClient } from 'viem'
 import type { DepositSource } from '../builder/builder.js'
 import type { L1View } from '../sequencer.js'
@@ -64,6 +70,18 @@ export class L1Follower implements L1View {
 
   l1Head() {
     return this.#head
+  }
+
+  /** The finalized batch holding `l2Block` (for lanes_getWithdrawalProof); none yet: undefined. */
+  async finalizedBatchOf(l2Block: bigint): Promise<FinalizedBatch | undefined> {
+    // the finalized head is polled anyway: skip the event scan while it is plainly too early
+    if (l2Block > this.#heads.finalized) return undefined
+    return findFinalizedBatch({
+      l1: this.#client,
+      rollup: this.o.rollup,
+      fromBlock: this.o.startBlock,
+      l2Block,
+    })
   }
 
   /** One poll: head, reorg check, new deposits, origin, batch progress. */

@@ -1,3 +1,4 @@
+import { bridgeMethods } from './bridge.js'
 import type { RpcContext } from './context.js'
 import type { MethodDef } from './dispatcher.js'
 import { ethBlockMethods } from './eth-blocks.js'
@@ -21,4 +22,5 @@ export const rpcMethods: Record<string, MethodDef<RpcContext>> = {
   ...subscriptionMethods,
   ...txpoolMethods,
   ...lanesMethods,
+  ...bridgeMethods,
 }
