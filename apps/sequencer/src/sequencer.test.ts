@@ -1,9 +1,10 @@
-import { type Address, fromHex, StateRootMismatchError } from '@lanes/core'
+import { type Address, fromHex, type RecoveredTx, StateRootMismatchError } from '@lanes/core'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { GenesisMismatchError } from './builder/genesis.js'
 import { PoolRejectedError } from './mempool/errors.js'
 import { Sequencer } from './sequencer.js'
+import { encodeSigned } from './store/codec.js'
 import { tempDir, testConfig, testGenesis } from './testing/fixtures.js'
 import { addressOf, signTx, testKey } from './testing/sign.js'
 
@@ -18,7 +19,10 @@ afterEach(async () => {
   for (const c of dirs.splice(0)) c()
 })
 
-function start(dir: string, genesis = testGenesis(KEYS)) {
+// one genesis for the file: its timestamp comes from the clock, and a restart must see the same
+const GENESIS = testGenesis(KEYS)
+
+function start(dir: string, genesis = GENESIS) {
   const s = Sequencer.open({ config: testConfig(dir), genesis, autoSeal: false })
   open.push(s)
   return s
@@ -111,6 +115,7 @@ describe('Sequencer', () => {
     ).rejects.toThrow(/invalid chain id/)
     await s.sealNext()
     await expect(s.submitRawTransaction(raw)).rejects.toThrow(/nonce too low|already known/)
+    await s.journal.sync() // sealed txs leave the journal with its next group commit
     expect(s.store.journalAll()).toHaveLength(0)
   })
 
@@ -132,6 +137,30 @@ describe('Sequencer', () => {
     expect(s2.pendingNonce(addressOf(KEYS[0]!))).toBe(2n)
     const b = await s2.sealNext()
     expect(b?.txs.map((t) => t.hash)).toEqual([pendingHash])
+  })
+
+  it('drops a journal row left behind for a sealed tx on restart (crash before its delete)', async () => {
+    const d = dir()
+    const s1 = start(d)
+    const raw = signTx(KEYS[0]!, { chainId: CHAIN, nonce: 0n, to: TO })
+    const hash = await s1.submitRawTransaction(raw)
+    const sealed = await s1.sealNext()
+    expect(sealed?.txs.map((t) => t.hash)).toEqual([hash])
+    const pooled = s1.getTransaction(hash)!.tx
+    await s1.close()
+    open.splice(open.indexOf(s1), 1)
+    // what a kill -9 between the block commit and the journal's delete leaves on disk
+    const db = new Database(`${d}/sequencer.db`)
+    db.prepare('INSERT INTO journal (hash, seq, tx) VALUES (?, 0, ?)').run(
+      Buffer.from(fromHex(hash)),
+      Buffer.from(encodeSigned(pooled as RecoveredTx)),
+    )
+    db.close()
+
+    const s2 = start(d)
+    expect(s2.poolStatus()).toEqual({ pending: 0, queued: 0 })
+    expect(s2.store.journalAll()).toHaveLength(0)
+    expect(await s2.sealNext()).toBeUndefined()
   })
 
   it('refuses a different genesis and halts on a tampered state root', async () => {

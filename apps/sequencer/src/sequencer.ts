@@ -143,7 +143,8 @@ export class Sequencer implements SequencerNode {
       maxFeeHistory: 1024,
     }
 
-    this.store = new Store(join(config.dataDir, 'sequencer.db'), genesis.chainId)
+    const dbPath = join(config.dataDir, 'sequencer.db')
+    this.store = new Store(dbPath, genesis.chainId)
     try {
       this.state = new SqliteWorldState(this.store.db)
       initGenesis(this.store, this.state, genesis)
@@ -168,7 +169,7 @@ export class Sequencer implements SequencerNode {
         balance: (a) => state.readerAt(state.latestVersion()!).getAccount(a)?.balance ?? 0n,
       },
     )
-    this.journal = new JournalWriter(this.store)
+    this.journal = new JournalWriter(this.store, { dbPath })
     this.#recovery =
       config.recoveryWorkers > 0 ? new SenderRecoveryPool({ size: config.recoveryWorkers }) : null
     this.#ingress = new Ingress(genesis.chainId, this.#recovery)
@@ -315,7 +316,7 @@ export class Sequencer implements SequencerNode {
     if (this.#closed || this.#closing) return
     this.#closing = true
     await this.builder.stop()
-    this.journal.flush()
+    await this.journal.close()
     await this.#recovery?.close()
     await this.#parallel?.close()
     this.store.close()

@@ -86,8 +86,8 @@ export type BuilderDeps = {
 
 /**
  * Seals blocks: pick (deposits first, then pool txs by price) → execute → apply the diff to
- * the state tree → write block, receipts, logs, tx index and journal removals in ONE SQLite
- * transaction → notify. One seal at a time; the pool keeps admitting meanwhile.
+ * the state tree → write block, receipts, logs, tx index and tree nodes in ONE SQLite
+ * transaction → queue the journal removals → notify. One seal at a time; the pool keeps admitting meanwhile.
  */
 export class BlockBuilder {
   readonly #d: BuilderDeps
@@ -161,7 +161,7 @@ export class BlockBuilder {
     const d = this.#d
     const p = d.params
     const t0 = performance.now()
-    d.journal.flush()
+    await d.journal.sync()
     const parent = this.#head
     const nowS = BigInt(Math.floor((d.now ?? Date.now)() / 1000))
     const timestamp = parent.timestamp + 1n > nowS ? parent.timestamp + 1n : nowS
@@ -228,9 +228,6 @@ export class BlockBuilder {
         })
         size = blockSize(header, included)
         d.store.insertBlock({ header, txs: included, receipts: result.receipts, size })
-        const gone: Hex[] = dropped.map((x) => x.hash)
-        for (const tx of included) if (tx.type !== DEPOSIT_TX_TYPE) gone.push(tx.hash)
-        d.store.journalDelete(gone)
       })
     } catch (error) {
       // the transaction rolled back: the tree must forget the version it applied in memory
@@ -238,6 +235,12 @@ export class BlockBuilder {
       throw error
     }
     const t2 = performance.now()
+    // The journal rows of these txs go with the journal's next group commit, off this thread.
+    // A crash before that leaves rows for included txs: the restart re-admission refuses them
+    // (nonce too low) and deletes them, so none is sealed twice.
+    const gone: Hex[] = dropped.map((x) => x.hash)
+    for (const tx of included) if (tx.type !== DEPOSIT_TX_TYPE) gone.push(tx.hash)
+    d.journal.remove(gone)
     this.#head = header
     this.#lastSealMs = nowMs
 

@@ -122,10 +122,16 @@ export class SqliteWorldState implements WorldStatePort {
     const v = Number(version)
     const updates: LeafUpdate[] = []
     for (const [hash, code] of diff.code) this.#q.putCode.run(view(fromHex(hash)), view(code))
+    // the latest-version cache moves to this version: the diff holds every account it changed
+    let mixedCase = false
     for (const [address, account] of diff.accounts) {
       this.#q.putAccount.run(view(fromHex(address)), v, account ? encodeAccount(account) : null)
       updates.push({ key: accountKey(address), value: account ? accountValue(account) : null })
+      if (address === address.toLowerCase()) this.#latest.set(address, account ?? null)
+      else mixedCase = true
     }
+    // a read under another spelling of a changed address could hit a stale entry
+    if (mixedCase) this.#latest.clear()
     for (const [address, slots] of diff.storage) {
       const a = view(fromHex(address))
       for (const [slot, value] of slots) {
@@ -134,7 +140,6 @@ export class SqliteWorldState implements WorldStatePort {
         updates.push({ key: storageKey(address, slot), value: word })
       }
     }
-    this.#latest.clear()
     const root = this.tree.applyBatch(version, updates)
     this.#version = version
     return root
