@@ -124,6 +124,16 @@ export class Finalizer {
         this.setPending(undefined)
         return undefined
       }
+      if (mined < pending.nonce || BigInt(pending.index) > nextFinalized) {
+        // an L1 reorg dropped an earlier finalize: ours waits behind a nonce gap, or finalizes
+        // out of order; start over from the index and nonce L1 has now
+        this.d.log('L1 lost an earlier finalization: finalizing again from it', {
+          batch: String(nextFinalized),
+          nonce: mined,
+        })
+        this.setPending(undefined)
+        return undefined
+      }
       const pooled = await Promise.all(
         pending.hashes.map((hash) => l1.getTransaction({ hash }).then(Boolean, () => false)),
       )
@@ -173,9 +183,11 @@ export class Finalizer {
       return undefined
     }
     const fees = await l1.estimateFeesPerGas()
+    // latest, not pending: we send one finalize at a time, so every earlier one is mined, and a
+    // tx a reorg left queued behind a gap must not push our nonce past the gap
     const nonce = await l1.getTransactionCount({
       address: this.d.account.address,
-      blockTag: 'pending',
+      blockTag: 'latest',
     })
     store.setStatus(nextFinalized, 'finalizing')
     await this.send(
