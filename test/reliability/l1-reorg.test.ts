@@ -75,7 +75,7 @@ function dumpLogs(error: unknown): never {
   throw error
 }
 
-type Removed = { batches: bigint[]; finalizes: number }
+type Removed = { batches: bigint[]; finalizes: number; attempts: number }
 
 const L1_BLOCK_TIME = 1
 
@@ -105,6 +105,8 @@ async function reorgAfterCommit(depth: number): Promise<Removed> {
     })
     await rpc(devnet.l1.rpcUrl, 'evm_setIntervalMining', [0])
     try {
+      // a block the miner had started (slow on a loaded machine) lands after the pause
+      await new Promise((r) => setTimeout(r, L1_BLOCK_TIME * 1000 + 500))
       const hit = await inRange()
       if (!hit) continue
       await waitFor(
@@ -118,13 +120,18 @@ async function reorgAfterCommit(depth: number): Promise<Removed> {
           async (e) => (await l1.getBlock({ blockNumber: e.blockNumber })).hash !== e.blockHash,
         ),
       )
-      if (!replaced.every(Boolean)) throw new Error(`anvil_reorg(${depth}) kept the commit block`)
-      return { batches: hit.commits.map((e) => e.args.batchIndex!), finalizes: hit.finalizes }
+      // a block slipped in after all: that reorg missed the commit, try again
+      if (!replaced.every(Boolean)) continue
+      return {
+        batches: hit.commits.map((e) => e.args.batchIndex!),
+        finalizes: hit.finalizes,
+        attempts: attempt + 1,
+      }
     } finally {
       await rpc(devnet.l1.rpcUrl, 'evm_setIntervalMining', [L1_BLOCK_TIME])
     }
   }
-  throw new Error(`no commit stayed in the last ${depth} L1 blocks in 10 attempts`)
+  throw new Error(`no reorg of depth ${depth} removed a commit in 10 attempts`)
 }
 
 describe('scenario 4: L1 reorgs after commits on the full devnet', () => {
@@ -183,7 +190,7 @@ describe('scenario 4: L1 reorgs after commits on the full devnet', () => {
   }, 60_000)
 
   it(`anvil_reorg of depth ${DEPTHS.join(', ')}: re-posted, re-finalized, nothing lost`, {
-    timeout: CHAOS ? 900_000 : 240_000,
+    timeout: CHAOS ? 1_200_000 : 300_000,
   }, async () => {
     const t0 = Date.now()
     const rounds: string[] = []
@@ -225,12 +232,14 @@ describe('scenario 4: L1 reorgs after commits on the full devnet', () => {
           const n = await nextFinalized()
           return n > last && n > finalBefore ? n : undefined
         },
-        { timeoutMs: 120_000, intervalMs: 500 },
+        // the prover finalizes one batch per ~2 L1 blocks and falls behind the batcher
+        { timeoutMs: 240_000, intervalMs: 500 },
       )
       const rewinds = count(/\[prover\] WARN L1 reorg: rewound derivation/) - rewindsBefore
       expect(rewinds, `prover rewinds after the reorg of depth ${depth}`).toBeGreaterThan(0)
       rounds.push(
-        `d${depth}:batches=${removed.batches.join('+')},finalizes=${removed.finalizes},` +
+        `d${depth}:reorgs=${removed.attempts},batches=${removed.batches.join('+')},` +
+          `finalizes=${removed.finalizes},` +
           `rewinds=${rewinds},final=${finalBefore}->${finalAfter},waitMs=${tReorg - tr},` +
           `repostMs=${repostMs},committedMs=${committedMs},finalizedMs=${since()}`,
       )
