@@ -1,6 +1,8 @@
 // Executor throughput on 10k-tx blocks over pre-funded state, all figures from one run:
 // @ethereumjs/vm runTx (its default MerkleStateManager, sender addresses pre-set so no
 // signature recovery is timed), our sequential executor, our ParallelExecutor (1, 2 workers).
+
+import os from 'node:os'
 import { createBlock } from '@ethereumjs/block'
 import { createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common'
 import { createFeeMarket1559Tx } from '@ethereumjs/tx'
@@ -30,7 +32,7 @@ const env = worldEnv(10n ** 12n)
 const world = buildWorld(N, PAIRS)
 
 const recipient = (i: number) => N + i
-const scenarios: Record<string, TxKind[]> = {
+const allScenarios: Record<string, TxKind[]> = {
   transfers: Array.from({ length: N }, (_, i) => ({
     kind: 'transfer',
     from: i,
@@ -60,6 +62,17 @@ const scenarios: Record<string, TxKind[]> = {
     return { kind: 'inc', from: i }
   }),
 }
+
+// LANES_BENCH_SCENARIOS=transfers,erc20 runs a subset (all by default)
+const only = process.env.LANES_BENCH_SCENARIOS?.split(',')
+const scenarios = Object.fromEntries(
+  Object.entries(allScenarios).filter(([k]) => only === undefined || only.includes(k)),
+)
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')
 
 const common = createCustomCommon({ chainId: Number(env.chainId) }, Mainnet, {
   hardfork: Hardfork.Cancun,
@@ -145,7 +158,7 @@ const p2 = new ParallelExecutor({ workers: 2 })
 await Promise.all([p1.warm(), p2.warm()])
 // warm-up: JIT and worker module graphs
 {
-  const warm = buildTxs(scenarios.mix!.slice(0, 400))
+  const warm = buildTxs(allScenarios.mix!.slice(0, 400))
   await executeBlockAsync(env, warm, world, WORLD_CONFIG)
   await p1.execute(env, warm, world, WORLD_CONFIG)
   await p2.execute(env, warm, world, WORLD_CONFIG)
@@ -159,6 +172,7 @@ const targets: Record<string, { seq?: string; p2?: string }> = {
 
 for (const [name, kinds] of Object.entries(scenarios)) {
   const txs = buildTxs(kinds)
+  const loadBefore = load()
   const baseline = await runTxRate(txs.slice(0, RUNTX_N) as RecoveredTx[], world)
   report({ name: `executor.${name}.runTx`, unit: 'tx/s', value: Math.round(baseline) })
   // The machine is shared: sequential runs before and after the parallel ones, averaged,
@@ -188,7 +202,13 @@ for (const [name, kinds] of Object.entries(scenarios)) {
     baseline: { name: `executor.${name}.runTx`, value: Math.round(baseline) },
     ratio: Number((seq.rate / baseline).toFixed(2)),
     ...(targets[name]?.seq ? { target: targets[name]!.seq } : {}),
-    notes: `${seq.r.receipts.length} included, ${seq.r.invalid.length} invalid, ${failed} failed; by CPU time ${seq.cpuRate} tx/s`,
+    notes: `${seq.r.receipts.length} included, ${seq.r.invalid.length} invalid, ${failed} failed; by CPU time ${seq.cpuRate} tx/s; load average ${loadBefore} -> ${load()}`,
+  })
+  report({
+    name: `executor.${name}.sequential.cpu`,
+    unit: 'tx/CPU-s',
+    value: seq.cpuRate,
+    notes: `this process's CPU time (all threads); load average ${load()}`,
   })
   for (const [label, par] of pars) {
     report({
@@ -198,7 +218,16 @@ for (const [name, kinds] of Object.entries(scenarios)) {
       baseline: { name: `executor.${name}.sequential`, value: Math.round(seq.rate) },
       ratio: Number((par.rate / seq.rate).toFixed(2)),
       ...(label === 'parallel2' && targets[name]?.p2 ? { target: targets[name]!.p2 } : {}),
-      notes: `mode=${par.r.mode} reexecutions=${par.r.reexecutions}; process CPU ${Math.round((N / par.cpuRate) * 100) / 100} s, wall ${Math.round((N / par.rate) * 100) / 100} s`,
+      notes: `mode=${par.r.mode} reexecutions=${par.r.reexecutions}; process CPU ${Math.round((N / par.cpuRate) * 100) / 100} s, wall ${Math.round((N / par.rate) * 100) / 100} s; load average ${load()}`,
+    })
+    // CPU efficiency: with W free cores, the wall speedup is at most W × this ratio
+    report({
+      name: `executor.${name}.${label}.cpu`,
+      unit: 'tx/CPU-s',
+      value: par.cpuRate,
+      baseline: { name: `executor.${name}.sequential.cpu`, value: seq.cpuRate },
+      ratio: Number((par.cpuRate / seq.cpuRate).toFixed(2)),
+      notes: `all threads of this process; load average ${load()}`,
     })
   }
 }

@@ -42,6 +42,10 @@ export class BlockState implements StateSource {
     this.baseAccounts.set(address, account)
   }
 
+  primeSlot(address: Address, slot: Hex, value: bigint): void {
+    this.baseSlots.set(address + slot, value)
+  }
+
   baseStorage(address: Address, slot: Hex): bigint {
     const id = address + slot
     let v = this.baseSlots.get(id)

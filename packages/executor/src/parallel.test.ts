@@ -54,6 +54,7 @@ describe('ParallelExecutor', () => {
     await Promise.all(executors.map((e) => e.close()))
   })
 
+  // many blocks through 1..3 workers: on the shared 2-core box at load 20+ this exceeds 60 s
   it('equals sequential execution on random blocks (transfers, ERC20, hot counter, swaps, reverts, OOG), 1..3 workers', async () => {
     let parallelRuns = 0
     await fc.assert(
@@ -75,7 +76,7 @@ describe('ParallelExecutor', () => {
       { numRuns: 16 },
     )
     expect(parallelRuns).toBe(16)
-  })
+  }, 180_000)
 
   it('a hot counter block re-executes little because hot reads wait for the running writer', async () => {
     const kinds: TxKind[] = Array.from({ length: 200 }, (_, i) => ({
@@ -91,6 +92,7 @@ describe('ParallelExecutor', () => {
     expect(par.reexecutions).toBeLessThan(40)
   })
 
+  // Replacement workers start from scratch (tsx, module graph: ~5 s each at load 20+).
   it('survives a crashing and a hanging worker with the same result', async () => {
     const kinds: TxKind[] = Array.from({ length: 120 }, (_, i) => ({
       kind: 'erc20',
@@ -115,7 +117,7 @@ describe('ParallelExecutor', () => {
     } finally {
       await ex.close()
     }
-  })
+  }, 180_000)
 
   it('a failing StateReader fails the block (never a wrong result) and the pool stays usable', async () => {
     const txs = buildTxs([

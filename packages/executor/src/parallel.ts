@@ -5,6 +5,7 @@ import {
   type Address,
   type BlockEnv,
   DEPOSIT_TX_TYPE,
+  type Hex,
   type L2Tx,
   LanesError,
   type StateReader,
@@ -12,9 +13,11 @@ import {
 import { BlockAccumulator } from './block-result.js'
 import { BlockState } from './block-state.js'
 import { answer, type ReadRequest } from './channel.js'
+import { decodeResult, encodeRun, type ResultMsg } from './codec.js'
 import { acquireEvmContext, type EvmContext, releaseEvmContext } from './evm-context.js'
 import { executeBlockAsync, txEnv } from './execute-block.js'
 import { MultiVersion } from './mv.js'
+import { SlotPredictor } from './predict.js'
 import { runTx, type TxEnv, type TxOutcome } from './run-tx.js'
 import type { BlockResult, ExecutorConfig } from './types.js'
 import type { FromWorker, ToWorker, WireEnv } from './worker.js'
@@ -41,7 +44,7 @@ export type ParallelExecutorOptions = {
   maxReexecutionRate?: number
   /** how far past the commit frontier speculation may run */
   window?: number
-  /** txs queued per worker (the next starts without waiting for this thread) */
+  /** txs queued per worker (the next start without waiting for this thread; sent together) */
   depth?: number
 }
 
@@ -61,8 +64,8 @@ type Handle = {
   timer: NodeJS.Timeout | undefined
   updates: Array<[number, WriteSet, FeeDeltas]>
   hotSent: number
-  /** base accounts already pushed to it this block */
-  primed: Set<Address>
+  /** base accounts and slots already pushed to it this block */
+  primed: Set<string>
   onRequest: ((req: ReadRequest) => void) | undefined
   onResult: ((m: FromWorker) => void) | undefined
   onDeath: (() => void) | undefined
@@ -149,6 +152,8 @@ export class ParallelExecutor {
   private chain: Promise<unknown> = Promise.resolve()
   private blockId = 0
   private closed = false
+  /** learned across blocks: which slots a (contract, selector) call reads */
+  private readonly predictor = new SlotPredictor()
 
   constructor(opts: ParallelExecutorOptions = {}) {
     this.workers = Math.max(1, opts.workers ?? os.cpus().length)
@@ -157,7 +162,7 @@ export class ParallelExecutor {
       txTimeoutMs: opts.txTimeoutMs ?? 30_000,
       maxReexecutionRate: opts.maxReexecutionRate ?? 0.6,
       window: opts.window ?? 512,
-      depth: opts.depth ?? 2,
+      depth: opts.depth ?? 6,
     }
   }
 
@@ -214,8 +219,16 @@ export class ParallelExecutor {
     for (const tx of txs) if (isEvmLike(tx)) evmTxs++
     if (evmTxs < this.opts.minParallelTxs) return executeBlockAsync(env, txs, state, config)
     this.ensurePool()
-    const run = new BlockRun(++this.blockId, env, txs, state, config, this.opts, this.pool, () =>
-      spawn(),
+    const run = new BlockRun(
+      ++this.blockId,
+      env,
+      txs,
+      state,
+      config,
+      this.opts,
+      this.pool,
+      () => spawn(),
+      this.predictor,
     )
     try {
       return await run.go()
@@ -225,7 +238,7 @@ export class ParallelExecutor {
   }
 }
 
-type Result = Extract<FromWorker, { type: 'result' }>
+type Result = ResultMsg
 
 class BlockRun {
   private readonly n: number
@@ -265,6 +278,7 @@ class BlockRun {
     private readonly opts: Required<Omit<ParallelExecutorOptions, 'workers'>>,
     private readonly pool: Handle[],
     private readonly respawn: () => Handle,
+    private readonly predictor: SlotPredictor,
   ) {
     this.n = txs.length
     this.bs = new BlockState(state)
@@ -426,8 +440,19 @@ class BlockRun {
 
   // ---- results ----
 
-  private onResult(h: Handle, m: FromWorker): void {
-    if (m.block !== this.id || this.finished) return
+  private onResult(h: Handle, raw: FromWorker): void {
+    if (raw.block !== this.id || this.finished) return
+    if (raw.type === 'failed') this.record(h, raw)
+    else for (const data of raw.data) this.record(h, { type: raw.type, ...decodeResult(data) })
+    this.answerWaits()
+    this.commit()
+    this.dispatch()
+  }
+
+  private record(
+    h: Handle,
+    m: (Result & { type: 'result' }) | Extract<FromWorker, { type: 'failed' }>,
+  ): void {
     const at = h.running.indexOf(m.tx)
     if (at >= 0) h.running.splice(at, 1)
     if (h.running.length === 0 && h.timer) {
@@ -438,18 +463,17 @@ class BlockRun {
       if (m.type === 'failed') this.results[m.tx] = 'failed'
       else {
         this.results[m.tx] = m
-        this.publish(m.tx, m.writes, fees(m.outcome))
+        // the worker already holds its own write set: no echo back to it
+        this.publish(m.tx, m.writes, fees(m.outcome), h)
+        this.predictor.learn(this.txs[m.tx]!, m.reads)
       }
     }
-    this.answerWaits()
-    this.commit()
-    this.dispatch()
   }
 
-  private publish(tx: number, ws: WriteSet, f: FeeDeltas): void {
+  private publish(tx: number, ws: WriteSet, f: FeeDeltas, producer?: Handle): void {
     this.mv.set(tx, ws, f)
     this.latest.set(tx, [ws, f])
-    for (const h of this.pool) if (h.alive) h.updates.push([tx, ws, f])
+    for (const h of this.pool) if (h.alive && h !== producer) h.updates.push([tx, ws, f])
   }
 
   private onDeath(h: Handle): void {
@@ -496,27 +520,42 @@ class BlockRun {
 
   private dispatch(): void {
     if (this.finished) return
+    try {
+      this.dispatchRound()
+    } catch (e) {
+      // prefetching base values read the StateReader, and it failed: fail the block
+      this.fail(new ParallelExecutorError('state read failed', { cause: e }))
+    }
+  }
+
+  private dispatchRound(): void {
     for (const h of this.pool) {
-      // two txs per worker: the next one is queued there before the current one ends
+      // several txs per worker: the next ones are queued there before the current one ends,
+      // and all txs sent in one round travel in one message
+      const batch: string[] = []
       while (h.alive && h.ready && h.running.length < this.opts.depth) {
         const tx = this.nextTx()
-        if (tx < 0) return
+        if (tx < 0) break
         h.running.push(tx)
-        const msg: ToWorker = {
-          type: 'run',
-          block: this.id,
-          tx,
-          incarnation: this.incarnation[tx]!,
-          updates: h.updates,
-          hot: this.hot.slice(h.hotSent),
-          base: this.prime(h, this.txs[tx]!),
-        }
+        const txv = this.txs[tx]!
+        batch.push(
+          encodeRun({
+            block: this.id,
+            tx,
+            incarnation: this.incarnation[tx]!,
+            updates: h.updates,
+            hot: this.hot.slice(h.hotSent),
+            base: this.prime(h, txv),
+            slots: this.primeSlots(h, txv),
+          }),
+        )
         h.updates = []
         h.hotSent = this.hot.length
-        h.worker.postMessage(msg)
-        h.lastActivity = performance.now()
-        if (h.timer === undefined) this.watch(h)
       }
+      if (batch.length === 0) continue
+      h.worker.postMessage({ type: 'run', data: batch } satisfies ToWorker)
+      h.lastActivity = performance.now()
+      if (h.timer === undefined) this.watch(h)
     }
   }
 
@@ -527,6 +566,18 @@ class BlockRun {
       if (a === null || h.primed.has(a)) continue
       h.primed.add(a)
       out.push([a, this.bs.baseAccount(a)])
+    }
+    return out
+  }
+
+  /** Base values of the slots the tx is predicted to read (see SlotPredictor). */
+  private primeSlots(h: Handle, tx: L2Tx): Array<[Address, Hex, bigint]> {
+    const out: Array<[Address, Hex, bigint]> = []
+    for (const [a, k] of this.predictor.predict(tx)) {
+      const id = a + k
+      if (h.primed.has(id)) continue
+      h.primed.add(id)
+      out.push([a, k, this.bs.baseStorage(a, k)])
     }
     return out
   }

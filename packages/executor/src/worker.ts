@@ -3,13 +3,14 @@ import type { Account, Address, BlockEnv, Hex, L2Tx, StateReader } from '@lanes/
 import { BlockAccumulator } from './block-result.js'
 import { BlockState } from './block-state.js'
 import { WorkerSide } from './channel.js'
+import { decodeRun, encodeResult, type RunMsg } from './codec.js'
 import { acquireEvmContext, type EvmContext, releaseEvmContext } from './evm-context.js'
 import { runSequential, txEnv } from './execute-block.js'
 import { MultiVersion, type Vaults } from './mv.js'
-import { runTx, type TxEnv } from './run-tx.js'
+import { runTx, type TxEnv, type TxOutcome } from './run-tx.js'
 import type { StateSource } from './tx-state.js'
 import type { ExecutorConfig } from './types.js'
-import { type FeeDeltas, snapshotReads, snapshotWrites, type WriteSet } from './write-set.js'
+import { type FeeDeltas, snapshotReads, snapshotWrites } from './write-set.js'
 
 export type WireEnv = Omit<BlockEnv, 'blockHash'>
 
@@ -17,36 +18,54 @@ export type ToWorker =
   | { type: 'init'; port: MessagePort; cells: Int32Array }
   | { type: 'block-sync'; env: WireEnv; txs: L2Tx[]; config: ExecutorConfig }
   | { type: 'begin'; block: number; env: WireEnv; txs: L2Tx[]; config: ExecutorConfig }
-  | {
-      type: 'run'
-      block: number
-      tx: number
-      incarnation: number
-      updates: Array<[number, WriteSet, FeeDeltas]>
-      hot: string[]
-      base: Array<[Address, Account | undefined]>
-    }
+  /** RunMsgs, encoded (codec.ts), run in order */
+  | { type: 'run'; data: string[] }
   | { type: 'end'; block: number }
   | { type: 'hang'; ms: number }
   | { type: 'crash' }
 
 export type FromWorker =
-  | {
-      type: 'result'
-      block: number
-      tx: number
-      incarnation: number
-      outcome: Awaited<ReturnType<typeof runTx>>
-      reads: ReturnType<typeof snapshotReads>
-      writes: WriteSet
-    }
+  /** ResultMsgs, encoded (codec.ts), of one block */
+  | { type: 'result'; block: number; data: string[] }
   | { type: 'failed'; block: number; tx: number; incarnation: number; message: string }
 
 let chan: WorkerSide | undefined
+const NO_FEES: FeeDeltas = { base: 0n, priority: 0n, l1: 0n }
+
+function feesOf(o: Extract<TxOutcome, { ok: true }>): FeeDeltas {
+  return { base: o.baseFee, priority: o.priorityFee, l1: o.l1Fee }
+}
 
 function remote(): WorkerSide {
   if (chan === undefined) throw new Error('worker used before init')
+  // Before blocking on the main thread, hand it the results it may be waiting for.
+  flush()
   return chan
+}
+
+// Results wait here while more runs are queued: one message per batch, not per tx, since
+// every message wakes the main thread (on 2 cores the wake-ups cost more than the copies).
+let outbox: string[] = []
+let outboxBlock = 0
+let pending = 0
+let lastFlush = 0
+const OUTBOX_MAX = 8
+/** results never wait longer than this: the main thread's hang detection watches them */
+const OUTBOX_MS = 20
+
+function flush(): void {
+  lastFlush = performance.now()
+  if (outbox.length === 0) return
+  const reply: FromWorker = { type: 'result', block: outboxBlock, data: outbox }
+  outbox = []
+  parentPort!.postMessage(reply)
+}
+
+function queueResult(block: number, data: string): void {
+  if (outbox.length > 0 && outboxBlock !== block) flush()
+  outboxBlock = block
+  outbox.push(data)
+  if (outbox.length >= OUTBOX_MAX || performance.now() - lastFlush > OUTBOX_MS) flush()
 }
 
 function withBlockHash(env: WireEnv): BlockEnv {
@@ -100,6 +119,45 @@ class SpecView implements StateSource {
 }
 let view: SpecView | undefined
 
+async function runOne(run: RunMsg): Promise<void> {
+  const s = spec
+  if (s === undefined || s.block !== run.block || view === undefined) return
+  for (const [tx, ws, fees] of run.updates) s.mv.set(tx, ws, fees)
+  for (const k of run.hot) s.hot.add(k)
+  for (const [a, v] of run.base) s.base.primeBase(a, v)
+  for (const [a, k, v] of run.slots) s.base.primeSlot(a, k, v)
+  view.i = run.tx
+  s.ctx.state.reset(view)
+  try {
+    const outcome = await runTx(s.txs[run.tx]!, s.tenv)
+    const writes = snapshotWrites(s.ctx.state)
+    // The main thread publishes this write set to the other workers only: keep it here,
+    // so the next tx queued on this worker already sees it.
+    s.mv.set(run.tx, writes, outcome.ok ? feesOf(outcome) : NO_FEES)
+    queueResult(
+      run.block,
+      encodeResult({
+        block: run.block,
+        tx: run.tx,
+        incarnation: run.incarnation,
+        outcome,
+        reads: snapshotReads(s.ctx.state),
+        writes,
+      }),
+    )
+  } catch (e) {
+    const reply: FromWorker = {
+      type: 'failed',
+      block: run.block,
+      tx: run.tx,
+      incarnation: run.incarnation,
+      message: e instanceof Error ? e.message : String(e),
+    }
+    flush()
+    parentPort!.postMessage(reply)
+  }
+}
+
 async function onMessage(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'init':
@@ -138,38 +196,12 @@ async function onMessage(msg: ToWorker): Promise<void> {
       view = new SpecView(spec)
       return
     }
-    case 'run': {
-      const s = spec
-      if (s === undefined || s.block !== msg.block || view === undefined) return
-      for (const [tx, ws, fees] of msg.updates) s.mv.set(tx, ws, fees)
-      for (const k of msg.hot) s.hot.add(k)
-      for (const [a, v] of msg.base) s.base.primeBase(a, v)
-      view.i = msg.tx
-      s.ctx.state.reset(view)
-      try {
-        const outcome = await runTx(s.txs[msg.tx]!, s.tenv)
-        const reply: FromWorker = {
-          type: 'result',
-          block: msg.block,
-          tx: msg.tx,
-          incarnation: msg.incarnation,
-          outcome,
-          reads: snapshotReads(s.ctx.state),
-          writes: snapshotWrites(s.ctx.state),
-        }
-        parentPort!.postMessage(reply)
-      } catch (e) {
-        const reply: FromWorker = {
-          type: 'failed',
-          block: msg.block,
-          tx: msg.tx,
-          incarnation: msg.incarnation,
-          message: e instanceof Error ? e.message : String(e),
-        }
-        parentPort!.postMessage(reply)
+    case 'run':
+      for (const data of msg.data) {
+        await runOne(decodeRun(data))
+        if (--pending === 0) flush()
       }
       return
-    }
     case 'end':
       if (spec !== undefined && spec.block === msg.block) {
         releaseEvmContext(spec.ctx)
@@ -189,6 +221,7 @@ async function onMessage(msg: ToWorker): Promise<void> {
 parentPort!.postMessage({ type: 'ready' })
 let queue: Promise<void> = Promise.resolve()
 parentPort!.on('message', (msg: ToWorker) => {
+  if (msg.type === 'run') pending += msg.data.length
   // one message at a time: a run must finish before the next one's updates are applied
   queue = queue.then(() => onMessage(msg))
 })
