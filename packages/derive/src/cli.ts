@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { type Address, type Hex, isAddress, isHash } from 'viem'
+import { type Address, createPublicClient, type Hex, http, isAddress, isHash } from 'viem'
 import { beaconBlobSource } from './blobs.js'
 import type { DerivedBatch } from './derive-batch.js'
 import { viemDeriveL1 } from './l1.js'
 import { type ScanResult, scanRollup } from './scan.js'
+import { getWithdrawalProof, WithdrawalNotFinalizedError } from './withdrawal.js'
 
 const USAGE = `lanes-derive: read Lanes batches from L1 alone
 
@@ -14,6 +15,8 @@ commands:
   batches [--from <index>] [--to <index>]   list committed batches
   batch <index>                              one batch with its blocks and transactions
   tx <l2TxHash>                              the batch and L1 transaction that carry an L2 tx
+  withdrawal <l2TxHash> [--l2-rpc <url>]     the proveAndClaimWithdrawal arguments of an L2
+                                             withdrawal, once its batch is finalized (exit 3 before)
 
 options:
   --devnet <file>        read the settings below from a devnet.json (npm run devnet writes one)
@@ -21,6 +24,7 @@ options:
   --rollup <address>     Rollup contract on L1                  (env LANES_ROLLUP_ADDRESS)
   --start-block <n>      L1 block of the Rollup deployment      (env LANES_ROLLUP_START_BLOCK, default 0)
   --chain-id <n>         L2 chain id                            (env LANES_L2_CHAIN_ID)
+  --l2-rpc <url>         Lanes L2 JSON-RPC URL, for withdrawal   (env LANES_L2_RPC_URL)
   --beacon <url>         read blobs from this beacon API instead of anvil_getBlobsByTransactionHash
   --confirmations <n>    ignore the newest n L1 blocks (default 0)
   --json                 one JSON document on stdout, for machines
@@ -36,6 +40,7 @@ type Settings = {
   startBlock: bigint
   chainId: bigint
   beacon: string | undefined
+  l2Rpc: string | undefined
   confirmations: bigint
 }
 
@@ -53,7 +58,7 @@ function settings(values: Record<string, unknown>): Settings {
   const env = process.env
   let devnet: {
     l1?: { rpcUrl?: string }
-    l2?: { chainId?: number | string }
+    l2?: { chainId?: number | string; rpcUrl?: string }
     contracts?: { rollup?: string; rollupDeployBlock?: number | string }
   } = {}
   if (typeof values.devnet === 'string') {
@@ -90,6 +95,7 @@ function settings(values: Record<string, unknown>): Settings {
       str(values['chain-id']) ?? env.LANES_L2_CHAIN_ID ?? str(devnet.l2?.chainId),
     ),
     beacon: str(values.beacon),
+    l2Rpc: str(values['l2-rpc']) ?? env.LANES_L2_RPC_URL ?? devnet.l2?.rpcUrl,
     confirmations: bigintArg('confirmations', str(values.confirmations), 0n),
   }
 }
@@ -143,6 +149,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         'start-block': { type: 'string' },
         'chain-id': { type: 'string' },
         beacon: { type: 'string' },
+        'l2-rpc': { type: 'string' },
         confirmations: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
@@ -161,12 +168,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return values.help ? 0 : 2
   }
   try {
-    if (!['batches', 'batch', 'tx'].includes(command))
+    if (!['batches', 'batch', 'tx', 'withdrawal'].includes(command))
       throw new CliUsageError(`unknown command ${command}`)
     if (command === 'batch' && (arg === undefined || !/^[0-9]+$/.test(arg)))
       throw new CliUsageError('batch needs a batch index')
     if (command === 'tx' && (arg === undefined || !isHash(arg)))
       throw new CliUsageError('tx needs a 32-byte 0x-hex transaction hash')
+    if (command === 'withdrawal' && (arg === undefined || !isHash(arg)))
+      throw new CliUsageError('withdrawal needs a 32-byte 0x-hex L2 transaction hash')
     const from = bigintArg('from', values.from as string | undefined, 0n)
     const to = values.to === undefined ? undefined : bigintArg('to', values.to as string)
     const s = settings(values)
@@ -177,6 +186,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         ? { blobSource: beaconBlobSource({ url: s.beacon, blockId: (b) => b.number.toString() }) }
         : {}),
     })
+    const emit = (value: unknown, text: string) =>
+      io.out(values.json ? JSON.stringify(value, jsonReplacer, 2) : text)
+    if (command === 'withdrawal') return await withdrawal(s, arg as Hex, emit, io)
+
     const progress = (at: bigint, head: bigint) => {
       if (io.isTTY) io.err(`\rscanning L1 block ${at} / ${head}`)
     }
@@ -186,8 +199,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       progress,
     )
     if (io.isTTY) io.err('\n')
-    const emit = (value: unknown, text: string) =>
-      io.out(values.json ? JSON.stringify(value, jsonReplacer, 2) : text)
 
     if (command === 'batches') {
       const list = [...scan.batches.values()]
@@ -261,5 +272,43 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     io.err(`lanes-derive: ${(e as Error).message.split('\n')[0]}`)
     return 1
+  }
+}
+
+async function withdrawal(
+  s: Settings,
+  txHash: Hex,
+  emit: (value: unknown, text: string) => void,
+  io: CliIo,
+): Promise<number> {
+  if (!s.l2Rpc)
+    throw new CliUsageError('withdrawal needs --l2-rpc (or LANES_L2_RPC_URL, or --devnet)')
+  try {
+    new URL(s.l2Rpc)
+  } catch {
+    throw new CliUsageError(`invalid --l2-rpc: ${s.l2Rpc} (expected a URL)`)
+  }
+  try {
+    const claim = await getWithdrawalProof({
+      l1: createPublicClient({ transport: http(s.rpc) }),
+      l2: createPublicClient({ transport: http(s.l2Rpc) }),
+      rollup: s.rollup,
+      rollupStartBlock: s.startBlock,
+      txHash,
+    })
+    const row = {
+      batch: claim.batchIndex,
+      nonce: claim.withdrawal.nonce,
+      sender: claim.withdrawal.sender,
+      l1Recipient: claim.withdrawal.l1Recipient,
+      value: claim.withdrawal.value,
+      withdrawalHash: claim.withdrawalHash,
+    }
+    emit(claim, `${table([row])}\n\nproof: ${claim.proof}`)
+    return 0
+  } catch (e) {
+    if (!(e instanceof WithdrawalNotFinalizedError)) throw e
+    io.err(`lanes-derive: ${e.message}`)
+    return 3
   }
 }

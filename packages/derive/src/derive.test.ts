@@ -260,6 +260,24 @@ describe('derive from a real anvil', () => {
     ).toBe(2)
     expect(errs.pop()).toContain('--rollup')
     expect(await runCli(['frobnicate'], io)).toBe(2)
+    expect(await runCli(['withdrawal', '0x12', '--rpc', anvil.url], io)).toBe(2)
+    expect(errs.pop()).toContain('withdrawal needs a 32-byte')
+    expect(
+      await runCli(
+        [
+          'withdrawal',
+          `0x${'11'.repeat(32)}`,
+          '--rpc',
+          anvil.url,
+          '--rollup',
+          rollup,
+          '--chain-id',
+          '1',
+        ],
+        io,
+      ),
+    ).toBe(2)
+    expect(errs.pop()).toContain('withdrawal needs --l2-rpc')
   })
 
   it('reports a committed batch whose data disagrees with the commitment as invalid, naming it', async () => {
