@@ -100,6 +100,7 @@ describe('prover-stub finalizes again what an L1 reorg dropped', () => {
       timestamp: env.timestamp,
       l1OriginNumber: origin.number,
       depositCursor: 0n,
+      stateRoot: root,
       txs: [],
     }
     const header: BatchHeader = {
