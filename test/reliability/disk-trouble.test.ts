@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Hex } from '@lanes/core'
 import { describe, expect, it } from 'vitest'
@@ -22,8 +22,26 @@ import {
  *
  * Simulated here: (short) RLIMIT_FSIZE on the process, so every write past the limit fails
  * with EFBIG, which is what SQLite sees of a full disk for its files; (chaos, needs root)
- * a real tmpfs that fills up (ENOSPC) and a tmpfs remounted read-only mid-stream (EROFS).
+ * a real tmpfs that fills up (ENOSPC); (root on ext4/xfs) the database files made immutable
+ * mid-stream, so each write fails with EPERM as on a file turned read-only.
  */
+
+/** chattr +i needs root and a filesystem with the immutable attribute (ext4, xfs). */
+function chattrWorks(): boolean {
+  if (process.getuid?.() !== 0) return false
+  const probe = tempDir('lanes-chattr-')
+  const f = path.join(probe.dir, 'probe')
+  try {
+    writeFileSync(f, 'x')
+    execFileSync('chattr', ['+i', f], { stdio: 'ignore' })
+    execFileSync('chattr', ['-i', f], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  } finally {
+    probe.cleanup()
+  }
+}
 
 const SENDERS = Array.from({ length: 8 }, (_, i) => testKey(600 + i))
 
@@ -93,6 +111,7 @@ async function lostAfterRestart(genesis: string, dataDir: string, acked: Set<Hex
 
 /** 'alive', or the exit code with the fatal log line's message (why it stopped). */
 function exitOf(seq: SequencerProc): string {
+  if (seq.child.signalCode) return `killed by ${seq.child.signalCode}`
   if (seq.child.exitCode === null) return 'alive'
   const fatal = seq
     .output()
@@ -154,10 +173,50 @@ describe('scenario 6: disk trouble stops acknowledgements, loses nothing acknowl
     }
   })
 
+  // Read-only: `mount -o remount,ro` is refused (EBUSY) while the sequencer holds its files open
+  // for writing and root ignores chmod, but the immutable attribute (chattr +i, root on ext4 or
+  // xfs) makes every write() on an already open descriptor fail with EPERM: the database files
+  // turn read-only under the running process.
+  it.runIf(chattrWorks())(
+    'database files made read-only (chattr +i) mid-stream',
+    { timeout: 300_000 },
+    async () => {
+      const tmp = tempDir('lanes-disk-ro-')
+      const dataDir = path.join(tmp.dir, 'data')
+      const frozen: string[] = []
+      try {
+        const genesis = writeGenesis(tmp.dir, SENDERS)
+        const seq = await startSequencer({ genesis, dataDir })
+        const tally = newTally()
+        const nonces = SENDERS.map(() => 0n)
+        let deadline = Date.now() + (CHAOS ? 20_000 : 5_000)
+        await stream(seq, nonces, tally, () => Date.now() > deadline)
+        const ackedBefore = tally.acked.size
+        // not the -shm index: it is mmap'd, and a store to an immutable mapping is a SIGBUS,
+        // which no read-only file or filesystem causes (a ro remount is refused while open)
+        for (const f of readdirSync(dataDir).filter((n) => !n.endsWith('-shm'))) {
+          execFileSync('chattr', ['+i', path.join(dataDir, f)])
+          frozen.push(path.join(dataDir, f))
+        }
+        deadline = Date.now() + (CHAOS ? 30_000 : 8_000)
+        await stream(seq, nonces, tally, () => Date.now() > deadline)
+        const exit = exitOf(seq)
+        await seq.stop()
+        for (const f of frozen.splice(0)) execFileSync('chattr', ['-i', f])
+        const after = await lostAfterRestart(genesis, dataDir, tally.acked)
+        report('disk-read-only-chattr', tally, after, exit)
+        expect(ackedBefore).toBeGreaterThan(0)
+        expect(tally.rejected + tally.connectionErrors, 'writes never failed').toBeGreaterThan(0)
+        expect(after.lost).toBe(0)
+        expect(unclearErrors(tally)).toEqual([])
+      } finally {
+        for (const f of frozen) execFileSync('chattr', ['-i', f])
+        tmp.cleanup()
+      }
+    },
+  )
+
   const isRoot = process.getuid?.() === 0
-  // 'read-only' is not simulated: `mount -o remount,ro` is refused (EBUSY) while the sequencer
-  // holds the files open for writing, root ignores chmod, and the sequencer has no
-  // open-read-only setting. The full tmpfs and the size limit cover the write-failure path.
   for (const mode of ['full'] as const) {
     it.runIf(CHAOS)(`tmpfs ${mode} (needs root to mount)`, { timeout: 300_000 }, async () => {
       expect(isRoot, 'mounting a tmpfs needs root').toBe(true)
