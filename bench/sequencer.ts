@@ -7,8 +7,9 @@
 // Baselines: anvil mining every 250 ms (--block-time 0.25, the same cadence as Lanes) and
 // anvil automine. Automine anvil 1.7.1 stops answering eth_sendRawTransaction batches when
 // blocks are read while it mines (the old "bench hangs at 4k-10k txs"), so its inclusion is
-// read only after the last submission: its sealed tx/s counts to the first poll that finds
-// every tx, and it has no latency figures.
+// read from the senders' nonces after the last submission, without latency figures. anvil can
+// also stall outright under this load (no answer to a batch for 20 s): the run then stops and
+// the figures cover the txs acknowledged until then, marked STALLED in the notes.
 // Env: BENCH_SEQ_TXS (default 20000), BENCH_SEQ_ONLY=lanes|anvil, BENCH_SEQ_DEBUG=1 (batch
 // timings on stderr), LANES_BENCH_PROF=<dir> (CPU profile of the sequencer process).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -34,8 +35,13 @@ const SENDERS = 1000
 const BATCH = 100
 const IN_FLIGHT = 8
 const LANES_CHAIN = 42_069n
-const MAIN = fileURLToPath(new URL('../apps/sequencer/src/main.ts', import.meta.url))
+// BENCH_SEQ_MAIN: another sequencer main.ts (an older checkout, for before/after figures)
+const MAIN =
+  process.env.BENCH_SEQ_MAIN ??
+  fileURLToPath(new URL('../apps/sequencer/src/main.ts', import.meta.url))
 const DEBUG = process.env.BENCH_SEQ_DEBUG === '1'
+/** a batch unanswered this long counts as a stalled node */
+const STALL_MS = 20_000
 const round = (x: number, d = 0) => Number(x.toFixed(d))
 
 const keys = Array.from({ length: SENDERS }, (_, i) =>
@@ -80,13 +86,17 @@ function signAll(chainId: bigint): Hex[] {
 
 type RpcResult = { id: number; result?: unknown; error?: { message: string } }
 
-async function post(url: string, body: unknown): Promise<RpcResult[] | RpcResult> {
+async function post(
+  url: string,
+  body: unknown,
+  timeoutMs = 60_000,
+): Promise<RpcResult[] | RpcResult> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
     // fail loudly instead of waiting for undici's 300 s headers timeout
-    signal: AbortSignal.timeout(60_000),
+    signal: AbortSignal.timeout(timeoutMs),
   })
   return (await res.json()) as RpcResult[] | RpcResult
 }
@@ -103,11 +113,16 @@ type RunResult = {
   p50: number
   p99: number
   errors: number
+  /** txs acknowledged before the node stopped answering (undefined: it never did) */
+  stalledAfter: number | undefined
   /** 1-minute load average before and after the run */
   load: [number, number]
 }
 
-/** watchWhileSending false: blocks are read only after the last submission (automine anvil). */
+/**
+ * watchWhileSending false (automine anvil): no block reads at all while sending; afterwards
+ * sealed = when every sender's nonce shows its acknowledged txs, and no latency figures.
+ */
 async function run(url: string, raws: Hex[], watchWhileSending = true): Promise<RunResult> {
   const loadBefore = loadavg()[0]!
   const sentAt = new Map<string, number>()
@@ -116,14 +131,10 @@ async function run(url: string, raws: Hex[], watchWhileSending = true): Promise<
   let firstError = ''
   let nextBlock = BigInt((await call(url, 'eth_blockNumber')) as string) + 1n
   let watching = true
-  let sending = true
   // inclusion watcher: new blocks are fetched as they appear; inclusion time = first seen
   const watcher = (async () => {
     while (watching) {
-      if (sending && !watchWhileSending) {
-        await new Promise((r) => setTimeout(r, 10))
-        continue
-      }
+      if (!watchWhileSending) break
       let head: bigint
       try {
         head = BigInt((await call(url, 'eth_blockNumber')) as string)
@@ -150,24 +161,43 @@ async function run(url: string, raws: Hex[], watchWhileSending = true): Promise<
   for (let i = 0; i < raws.length; i += BATCH) batches.push(raws.slice(i, i + BATCH))
   const t0 = performance.now()
   let next = 0
+  let stalled = false
+  let lastAck = t0
+  /** sender index → nonce it has once all its acknowledged txs are in blocks */
+  const wantNonce = new Map<number, bigint>()
   const lanes = Array.from({ length: IN_FLIGHT }, async () => {
-    while (next < batches.length) {
+    while (next < batches.length && !stalled) {
       const k = next++
       const batch = batches[k]!
       const sent = performance.now()
-      const res = (await post(
-        url,
-        batch.map((raw, id) => ({
-          jsonrpc: '2.0',
-          id,
-          method: 'eth_sendRawTransaction',
-          params: [raw],
-        })),
-      )) as RpcResult[]
-      if (DEBUG) process.stderr.write(`batch ${k}: ${(performance.now() - sent).toFixed(0)} ms\n`)
+      let res: RpcResult[]
+      try {
+        res = (await post(
+          url,
+          batch.map((raw, id) => ({
+            jsonrpc: '2.0',
+            id,
+            method: 'eth_sendRawTransaction',
+            params: [raw],
+          })),
+          STALL_MS,
+        )) as RpcResult[]
+      } catch (error) {
+        if ((error as Error).name !== 'TimeoutError') throw error
+        // a node that stops answering: report what it did until then, not a hung bench
+        process.stderr.write(`${url}: batch ${k} unanswered after ${STALL_MS} ms, stopping\n`)
+        stalled = true
+        break
+      }
+      lastAck = performance.now()
+      if (DEBUG) process.stderr.write(`batch ${k}: ${(lastAck - sent).toFixed(0)} ms\n`)
       for (const r of res) {
-        if (typeof r.result === 'string') sentAt.set(r.result, sent)
-        else {
+        if (typeof r.result === 'string') {
+          sentAt.set(r.result, sent)
+          const i = k * BATCH + r.id
+          const want = BigInt(Math.floor(i / SENDERS)) + 1n
+          if (want > (wantNonce.get(i % SENDERS) ?? 0n)) wantNonce.set(i % SENDERS, want)
+        } else {
           errors++
           firstError ||= r.error?.message ?? 'no result'
         }
@@ -175,10 +205,9 @@ async function run(url: string, raws: Hex[], watchWhileSending = true): Promise<
     }
   })
   await Promise.all(lanes)
-  const accepted = performance.now()
-  sending = false
-  const deadline = accepted + 120_000
-  while (performance.now() < deadline) {
+  const accepted = stalled ? lastAck : performance.now()
+  const deadline = performance.now() + (stalled ? 10_000 : 120_000)
+  while (watchWhileSending && performance.now() < deadline) {
     let missing = 0
     for (const h of sentAt.keys()) if (!includedAt.has(h)) missing++
     if (missing === 0) break
@@ -186,6 +215,18 @@ async function run(url: string, raws: Hex[], watchWhileSending = true): Promise<
   }
   watching = false
   await watcher
+  if (!watchWhileSending) {
+    const sealedAt = await waitForNonces(url, wantNonce, deadline)
+    return {
+      acceptedTps: sentAt.size / ((accepted - t0) / 1000),
+      sealedTps: sealedAt === undefined ? 0 : sentAt.size / ((sealedAt - t0) / 1000),
+      p50: Number.NaN,
+      p99: Number.NaN,
+      errors,
+      stalledAfter: stalled ? sentAt.size : undefined,
+      load: [round(loadBefore, 2), round(loadavg()[0]!, 2)],
+    }
+  }
   let lastIncluded = accepted
   const latencies: number[] = []
   for (const [h, s] of sentAt) {
@@ -201,11 +242,37 @@ async function run(url: string, raws: Hex[], watchWhileSending = true): Promise<
   return {
     acceptedTps: sentAt.size / ((accepted - t0) / 1000),
     sealedTps: includedAt.size === 0 ? 0 : latencies.length / ((lastIncluded - t0) / 1000),
-    p50: watchWhileSending ? pct(0.5) : Number.NaN,
-    p99: watchWhileSending ? pct(0.99) : Number.NaN,
+    p50: pct(0.5),
+    p99: pct(0.99),
     errors,
+    stalledAfter: stalled ? sentAt.size : undefined,
     load: [round(loadBefore, 2), round(loadavg()[0]!, 2)],
   }
+}
+
+/** Polls the senders' nonces until each reached `want`; the time it happened, if it did. */
+async function waitForNonces(url: string, want: Map<number, bigint>, deadline: number) {
+  let left = [...want.keys()]
+  while (left.length > 0 && performance.now() < deadline) {
+    const res = (await post(
+      url,
+      left.map((s, id) => ({
+        jsonrpc: '2.0',
+        id,
+        method: 'eth_getTransactionCount',
+        params: [addresses[s], 'latest'],
+      })),
+    )) as RpcResult[]
+    const now = performance.now()
+    const done = new Set<number>()
+    for (const r of res)
+      if (typeof r.result === 'string' && BigInt(r.result) >= want.get(left[r.id]!)!)
+        done.add(left[r.id]!)
+    left = left.filter((s) => !done.has(s))
+    if (left.length === 0) return now
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return undefined
 }
 
 async function startLanes(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -297,6 +364,7 @@ const NONE: RunResult = {
   p50: Number.NaN,
   p99: Number.NaN,
   errors: 0,
+  stalledAfter: undefined,
   load: [Number.NaN, Number.NaN],
 }
 const dir = mkdtempSync(join(tmpdir(), 'lanes-bench-seq-'))
@@ -319,7 +387,8 @@ try {
   }
 
   const base = (name: string, value: number) => ({ name, value: round(value) })
-  const load = (r: RunResult) => `load ${r.load[0]} → ${r.load[1]}`
+  const load = (r: RunResult) =>
+    `load ${r.load[0]} → ${r.load[1]}${r.stalledAfter === undefined ? '' : `, STALLED after ${r.stalledAfter} acked txs (rates cover those)`}`
   const notes = `${TXS} EIP-1559 transfers, ${SENDERS} senders, batches of ${BATCH}, ${IN_FLIGHT} in flight; Lanes ${lanes.errors} rejected, ${load(lanes)}; anvil (250 ms blocks) ${load(anvil)}; anvil automine ${load(automine)}`
   report({
     name: 'sequencer accepted tx/s',
