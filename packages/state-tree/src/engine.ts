@@ -121,6 +121,9 @@ export class TreeEngine implements VersionWrite {
   get rowNodeBuf(): Uint8Array {
     return this.rowNodes
   }
+  get stalePathBuf(): Uint8Array {
+    return this.stalePaths
+  }
 
   rowPath(i: number): Uint8Array {
     return this.rowPaths.subarray(i * PATH_STRIDE, i * PATH_STRIDE + this.rowPathLen[i]!)

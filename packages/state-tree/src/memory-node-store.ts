@@ -38,9 +38,18 @@ export class MemoryNodeStore implements NodeStore {
   private readonly roots: StoredRoot[] = []
   private pruned = 0
 
+  /**
+   * Hash of a path from its depth, its first and its last 4 prefix bytes: keys are keccak
+   * outputs, so those bits are uniform, and hashing 8 bytes instead of up to 34 per lookup is
+   * measurable at ~200k row writes per batch. Paths sharing all three still compare in full.
+   */
   private hashPath(path: Uint8Array, off: number, len: number): number {
-    let h = 0x811c9dc5
-    for (let i = 0; i < len; i++) h = Math.imul(h ^ path[off + i]!, 0x01000193)
+    let h = Math.imul(((path[off]! << 8) | path[off + 1]!) + 1, 0x9e3779b1)
+    const end = off + len
+    const a = off + 2 + 4 < end ? off + 2 + 4 : end
+    for (let i = off + 2; i < a; i++) h = Math.imul(h ^ path[i]!, 0x01000193)
+    const b = end - 4 > a ? end - 4 : a
+    for (let i = b; i < end; i++) h = Math.imul(h ^ path[i]!, 0x01000193)
     return h >>> 0
   }
 
@@ -143,7 +152,7 @@ export class MemoryNodeStore implements NodeStore {
     this.tableUsed = used
   }
 
-  private pushStale(path: Uint8Array, version: number, since: number): void {
+  private pushStale(path: Uint8Array, off: number, version: number, since: number): void {
     if (this.staleTop === this.staleVer.length) {
       // drop the consumed prefix before growing
       const live = this.staleTop - this.staleHead
@@ -162,7 +171,8 @@ export class MemoryNodeStore implements NodeStore {
     }
     const o = this.staleTop * PATH_MAX
     const sp = this.stalePath
-    for (let b = 0; b < PATH_MAX; b++) sp[o + b] = b < path.length ? path[b]! : 0
+    const len = 2 + ((((path[off]! << 8) | path[off + 1]!) + 7) >> 3)
+    for (let b = 0; b < PATH_MAX; b++) sp[o + b] = b < len ? path[off + b]! : 0
     this.staleVer[this.staleTop] = version
     this.staleSince[this.staleTop] = since
     this.staleTop++
@@ -170,7 +180,9 @@ export class MemoryNodeStore implements NodeStore {
 
   writeVersion(w: VersionWrite): void {
     const v = w.version
-    for (let i = 0; i < w.staleCount; i++) this.pushStale(w.stalePath(i), w.staleVersion(i), v)
+    const staleBuf = w.stalePathBuf
+    for (let i = 0; i < w.staleCount; i++)
+      this.pushStale(staleBuf, i * PATH_MAX, w.staleVersion(i), v)
     const pathBuf = w.rowPathBuf
     const nodeBuf = w.rowNodeBuf
     for (let i = 0; i < w.rowCount; i++) {

@@ -30,6 +30,8 @@ export interface VersionWrite {
   /** Rows made stale by this version: (path, version that wrote the row). */
   staleCount: number
   stalePath(i: number): Uint8Array
+  /** The same paths packed at stalePathBuf[i*34 ..]; length from the depth, rest not zeroed. */
+  readonly stalePathBuf: Uint8Array
   staleVersion(i: number): number
 }
 
