@@ -15,16 +15,17 @@ import { SubscriptionHub } from './rpc/subscriptions.js'
 /** The settings the JSON-RPC server reads (names as in config.ts). */
 export type AppConfig = Pick<
   Config,
-  'rpcBatchLimit' | 'rpcBodyLimit' | 'rpcTimeoutMs' | 'rateLimitPerSecond' | 'rateLimitBurst'
+  | 'rpcBatchLimit'
+  | 'rpcBodyLimit'
+  | 'rpcTimeoutMs'
+  | 'rateLimitPerSecond'
+  | 'rateLimitBurst'
+  | 'filterTimeoutMs'
+  | 'maxFilters'
+  | 'wsMaxBufferedBytes'
 > & {
-  /** idle time after which eth_newFilter & co filters are dropped (geth: 5 min) */
-  filterTimeoutMs: number
   /** web3_clientVersion */
   clientVersion: string
-  /** most live filters (eth_newFilter & co) across all clients */
-  maxFilters: number
-  /** a WebSocket whose unsent notifications exceed this is closed (slow subscriber) */
-  wsMaxBufferedBytes: number
 }
 
 export const APP_DEFAULTS: AppConfig = {

@@ -132,6 +132,22 @@ export const ConfigSchema = Type.Object({
     default: 2000,
     description: 'calls a client may make at once before rate limiting',
   }),
+  maxFilters: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description:
+      'most live eth_newFilter/eth_newBlockFilter/eth_newPendingTransactionFilter filters',
+  }),
+  filterTimeoutMs: Type.Integer({
+    minimum: 1000,
+    default: 5 * 60_000,
+    description: 'a filter not polled for this long is removed (geth: 5 minutes)',
+  }),
+  wsMaxBufferedBytes: Type.Integer({
+    minimum: 64 * 1024,
+    default: 16 * 1024 * 1024,
+    description: 'a WebSocket subscriber with more unsent bytes than this is disconnected',
+  }),
 
   redisUrl: Type.String({
     pattern: '^(rediss?://.+)?$',
