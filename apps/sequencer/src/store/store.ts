@@ -118,7 +118,9 @@ export class Store {
 
   constructor(path: string, chainId: bigint) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-    this.db = new Database(path)
+    // the journal's writer thread has its own connection: wait for its commit instead of
+    // failing a block commit with SQLITE_BUSY (5 s by default, short for a disk under load)
+    this.db = new Database(path, { timeout: 60_000 })
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = FULL')
     this.db.pragma('foreign_keys = ON')
