@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { BATCH_VERSION, encodeBatch } from '@lanes/batch-codec'
+import { BATCH_VERSION, type BatchBlock, encodeBatch } from '@lanes/batch-codec'
 import { deployRollup, rollupAbi, waitForReceipt } from '@lanes/contracts'
 import {
   type BlockHeader,
@@ -117,13 +117,7 @@ try {
   seqState.applyDiff(0n, genesisToDiff(genesis))
   let head: BlockHeader = genesisHeader(genesis, seqState.root(0n))
   const pool = new SenderRecoveryPool({ size: 2 })
-  const blocks: Array<{
-    number: bigint
-    timestamp: bigint
-    l1OriginNumber: bigint
-    depositCursor: bigint
-    txs: SignedTx[]
-  }> = []
+  const blocks: BatchBlock[] = []
   const roots: Hex[] = [head.stateRoot]
   const t0 = performance.now()
   for (let i = 0; i < TXS; i += TXS_PER_BLOCK) {
@@ -147,7 +141,14 @@ try {
     })
     const { number, timestamp } = env
     roots.push(stateRoot)
-    blocks.push({ number, timestamp, l1OriginNumber: origin.number, depositCursor: 0n, txs: chunk })
+    blocks.push({
+      number,
+      timestamp,
+      l1OriginNumber: origin.number,
+      depositCursor: 0n,
+      stateRoot,
+      txs: chunk,
+    })
   }
   const sealMs = performance.now() - t0
   await pool.close()

@@ -14,6 +14,10 @@ describe('batch building and self-check', async () => {
     expect(header).toMatchObject({ firstBlock: 1n, lastBlock: 4n, postStateRoot: seq.rootOf(4n) })
     const decoded = decodeBatch(encodeChecked(header, seq.blocks), { chainId: 901n })
     expect(decoded.blocks.flatMap((b) => b.txs.map((t) => t.hash)).length).toBe(12)
+    // every block's state root travels with the batch (the prover checks each one)
+    expect(decoded.blocks.map((b) => b.stateRoot)).toEqual(
+      seq.blocks.map((b) => b.header.stateRoot),
+    )
   })
 
   it('refuses ranges that do not start where the last batch ended or have holes', () => {

@@ -60,6 +60,7 @@ export function toBatchBlocks(blocks: readonly SealedBlock[], chainId: bigint): 
     timestamp: b.header.timestamp,
     l1OriginNumber: b.header.l1OriginNumber,
     depositCursor: b.header.depositCursor,
+    stateRoot: b.header.stateRoot,
     txs: b.txs.map((raw) => decodeTransaction(raw, { chainId })),
   }))
 }
@@ -89,7 +90,8 @@ export function encodeChecked(header: BatchHeader, blocks: readonly SealedBlock[
       got.number !== want.header.number ||
       got.timestamp !== want.header.timestamp ||
       got.l1OriginNumber !== want.header.l1OriginNumber ||
-      got.depositCursor !== want.header.depositCursor
+      got.depositCursor !== want.header.depositCursor ||
+      got.stateRoot !== want.header.stateRoot
     )
       fail(`fields in block ${want.header.number}`)
     if (got.txs.length !== want.txs.length) fail(`tx count in block ${want.header.number}`)

@@ -58,6 +58,7 @@ describe('batcher against anvil + Redis', () => {
       expect(batch.header.firstBlock).toBe(next)
       for (const b of batch.blocks) {
         const sealed = seq.blocks[Number(b.number) - 1]!
+        expect(b.stateRoot).toBe(sealed.header.stateRoot)
         expect(b.txs.map((t) => t.hash)).toEqual(b.txs.map((t) => t.hash))
         expect(b.txs.map((t) => Buffer.from(t.raw).toString('hex'))).toEqual(
           sealed.txs.map((t) => Buffer.from(t).toString('hex')),

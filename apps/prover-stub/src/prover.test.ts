@@ -117,7 +117,15 @@ describe('prover-stub against a real anvil', () => {
         depositCursor: 0n,
       })
       const { number, timestamp } = env
-      blocks.push({ number, timestamp, l1OriginNumber: origin.number, depositCursor: 0n, txs })
+      const stateRoot = seqHead.stateRoot
+      blocks.push({
+        number,
+        timestamp,
+        l1OriginNumber: origin.number,
+        depositCursor: 0n,
+        stateRoot,
+        txs,
+      })
     }
     return blocks
   }

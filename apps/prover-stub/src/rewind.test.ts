@@ -61,7 +61,13 @@ const execConfig = {
   l1BlobBaseFeeScalar: 810949n,
 }
 
-type Built = { number: bigint; timestamp: bigint; l1OriginNumber: bigint; depositCursor: bigint }
+type Built = {
+  number: bigint
+  timestamp: bigint
+  l1OriginNumber: bigint
+  depositCursor: bigint
+  stateRoot: Hex
+}
 
 describe('prover-stub rewinds a replaced batch instead of rebuilding from genesis', () => {
   let anvil: Anvil
@@ -126,7 +132,15 @@ describe('prover-stub rewinds a replaced batch instead of rebuilding from genesi
         }),
       )
       const { number, timestamp } = env
-      blocks.push({ number, timestamp, l1OriginNumber: origin.number, depositCursor: 0n, txs })
+      const stateRoot = head().stateRoot
+      blocks.push({
+        number,
+        timestamp,
+        l1OriginNumber: origin.number,
+        depositCursor: 0n,
+        stateRoot,
+        txs,
+      })
     }
     return blocks
   }

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Independent decoder of the Lanes batch format v2, written from README.md alone.
+"""Independent decoder of the Lanes batch format v3, written from README.md alone.
 
 It checks the spec, not the TypeScript: for every valid vector in
-vectors/batch-v2.json it parses the payload header (uncompressed) and the
+vectors/batch-v3.json it parses the payload header (uncompressed) and the
 vector's decompressed `body` (Python's standard library has no brotli), rebuilds
 every transaction's raw bytes with its own RLP encoder, and compares with the
 vector. Usage: python3 conformance/reference_decode.py [vectors.json]
@@ -66,7 +66,7 @@ def rlp_uint(v):
 
 def parse_header(payload):
     r = Reader(payload)
-    assert r.take(1)[0] == 2, 'version'
+    assert r.take(1)[0] == 3, 'version'
     h = {'chainId': r.uvarint(), 'batchIndex': r.uvarint(), 'firstBlock': r.uvarint()}
     h['lastBlock'] = h['firstBlock'] + r.uvarint()
     h['parentStateRoot'] = '0x' + r.take(32).hex()
@@ -113,6 +113,7 @@ def parse_body(body, h):
         cursors.append(c)
     assert cursors[-1] == h['depositCursorEnd']
     counts = [r.uvarint() for _ in range(n)]
+    roots = ['0x' + r.take(32).hex() for _ in range(n - 1)] + [h['postStateRoot']]
     T = sum(counts)
     types = r.take(T)
     rs = [int.from_bytes(r.take(32), 'big') for _ in range(T)]
@@ -197,13 +198,13 @@ def parse_body(body, h):
     blocks, i = [], 0
     for b in range(n):
         blocks.append({'number': h['firstBlock'] + b, 'timestamp': ts[b], 'l1OriginNumber': origins[b],
-                       'depositCursor': cursors[b], 'raws': raws[i:i + counts[b]]})
+                       'depositCursor': cursors[b], 'stateRoot': roots[b], 'raws': raws[i:i + counts[b]]})
         i += counts[b]
     return blocks
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else 'vectors/batch-v2.json'
+    path = sys.argv[1] if len(sys.argv) > 1 else 'vectors/batch-v3.json'
     vectors = json.load(open(path))
     for v in vectors['valid']:
         h = parse_header(bytes.fromhex(v['payload'][2:]))
@@ -214,7 +215,7 @@ def main():
                 assert str(h[key]) == str(want), key
         blocks = parse_body(body, h)
         for got, want in zip(blocks, v['batch']['blocks'], strict=True):
-            for key in ('number', 'timestamp', 'l1OriginNumber', 'depositCursor'):
+            for key in ('number', 'timestamp', 'l1OriginNumber', 'depositCursor', 'stateRoot'):
                 assert str(got[key]) == want[key], key
             assert ['0x' + r.hex() for r in got['raws']] == [t['raw'] for t in want['txs']], 'raw txs'
         print(f"ok {v['name']}: {sum(len(b['raws']) for b in blocks)} txs")

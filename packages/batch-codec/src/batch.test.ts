@@ -14,6 +14,7 @@ import {
   BatchDecodeError,
   BatchEncodeError,
   BatchHeaderMismatchError,
+  BatchPostRootMismatchError,
   BatchTooLargeError,
   MalformedBatchError,
   UnsupportedBatchVersionError,
@@ -50,7 +51,7 @@ function payloadWithBody(batch: Batch, body: Uint8Array, declared = body.length)
 
 /** A one-block batch with the header and first block of `batch` and the given txs. */
 function oneBlock(batch: Batch, txs: SignedTx[]): Batch {
-  const block = { ...batch.blocks[0]!, txs }
+  const block = { ...batch.blocks[0]!, stateRoot: batch.header.postStateRoot, txs }
   return {
     header: {
       ...batch.header,
@@ -86,7 +87,7 @@ describe('encodeBatch / decodeBatch', () => {
   it('rejects another version, another chain, an empty payload', () => {
     const payload = encodeBatch(sample(), { quality: 1 })
     expect(() => decodeBatch(new Uint8Array(0), { chainId })).toThrow(UnsupportedBatchVersionError)
-    for (const version of [1, 3]) {
+    for (const version of [1, BATCH_VERSION - 1, BATCH_VERSION + 1]) {
       const other = payload.slice()
       other[0] = version
       expect(() => decodeBatch(other, { chainId })).toThrow(UnsupportedBatchVersionError)
@@ -167,6 +168,10 @@ describe('encodeBatch / decodeBatch', () => {
     expect(bad((b) => (b.header.depositCursorEnd += 1n))).toThrow(BatchEncodeError)
     expect(bad((b) => (b.header.version = 1))).toThrow(BatchEncodeError)
     expect(bad((b) => (b.header.chainId = 1n))).toThrow(BatchEncodeError)
+    expect(bad((b) => (b.blocks[0]!.stateRoot = '0x1234'))).toThrow(/state root must be 32 bytes/)
+    const lastRoot = bad((b) => (b.blocks.at(-1)!.stateRoot = `0x${'ee'.repeat(32)}`))
+    expect(lastRoot).toThrow(BatchPostRootMismatchError)
+    expect(lastRoot).toThrow(BatchEncodeError)
     expect(
       bad((b) => {
         const tx = b.blocks.flatMap((x) => x.txs)[0]!
@@ -249,6 +254,38 @@ describe('encodeBatch / decodeBatch', () => {
     expect(() =>
       decodeBatch(payloadWithBody(oneBlock(batch, [legacy]), body.finish()), { chainId }),
     ).toThrow(/fee cap above its gas price/)
+  })
+
+  it("carries every block's state root in B5 but the last, which is the header's post root", () => {
+    const batch = fc.sample(
+      arbBatch(chainId).filter((b) => b.blocks.length >= 3),
+      { numRuns: 1, seed: 11 },
+    )[0]!
+    const n = batch.blocks.length
+    batch.blocks[1]!.stateRoot = `0x${'5a'.repeat(32)}`
+    const cols = encodeBatchColumns(batch)
+    expect(cols.map((c) => c.name).slice(0, 6)).toEqual([
+      'B1 timestamps',
+      'B2 L1 origins',
+      'B3 deposit cursors',
+      'B4 tx counts',
+      'B5 state roots',
+      'C1 types',
+    ])
+    const b5 = cols[4]!.bytes
+    expect(b5.length).toBe(32 * (n - 1))
+    expect(Buffer.from(b5.subarray(32, 64)).toString('hex')).toBe('5a'.repeat(32))
+    const decoded = decodeBatch(encodeBatch(batch, { quality: 5 }), { chainId })
+    expect(decoded.blocks.map((b) => b.stateRoot)).toEqual(batch.blocks.map((b) => b.stateRoot))
+    expect(decoded.blocks.at(-1)!.stateRoot).toBe(batch.header.postStateRoot)
+    // a body cut inside B5 is malformed, not a batch with fewer roots
+    const cut = cols.slice(0, 4).map((c) => c.bytes)
+    cut.push(b5.subarray(0, b5.length - 1))
+    const body = new ByteWriter()
+    for (const c of cut) body.bytes(c)
+    expect(() => decodeBatch(payloadWithBody(batch, body.finish()), { chainId })).toThrow(
+      MalformedBatchError,
+    )
   })
 
   it('codes ABI calldata by words: decimal amounts and addresses lose their padding', () => {

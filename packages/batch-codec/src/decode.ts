@@ -75,8 +75,9 @@ export function decodeBatchHeader(payload: Uint8Array, opts: DecodeBatchOptions)
 function decodeBody(body: Uint8Array, header: BatchHeader, maxExpanded: number): BatchBlock[] {
   const r = new ByteReader(body, 'body')
   const n = Number(header.lastBlock - header.firstBlock) + 1
-  // Each block takes at least 3 body bytes (B1/B3/B4 uvarints): bound before allocating.
-  if (n > body.length)
+  // Each block takes at least 3 body bytes (B1/B3/B4 uvarints) and all but the last a 32-byte
+  // root (B5): bound before allocating.
+  if (n > body.length || 35 * n - 32 > body.length)
     throw new MalformedBatchError(`${n} blocks cannot fit a ${body.length}-byte body`)
   const timestamps: bigint[] = [r.uvarint('timestamp')]
   for (let i = 1; i < n; i++) {
@@ -111,6 +112,9 @@ function decodeBody(body: Uint8Array, header: BatchHeader, maxExpanded: number):
     counts.push(c)
     T += c
   }
+  const roots: Hex[] = []
+  for (let i = 0; i < n - 1; i++) roots.push(toHex(r.bytes(32, 'block state root')))
+  roots.push(header.postStateRoot)
 
   const types = r.bytes(T, 'types')
   for (let i = 0; i < T; i++)
@@ -225,6 +229,7 @@ function decodeBody(body: Uint8Array, header: BatchHeader, maxExpanded: number):
       timestamp: timestamps[b]!,
       l1OriginNumber: origins[b]!,
       depositCursor: cursors[b]!,
+      stateRoot: roots[b]!,
       txs,
     })
   }

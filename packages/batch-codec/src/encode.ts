@@ -9,7 +9,7 @@ import { ByteWriter, S_LIMIT, U64_MAX, U256_MAX, uvarintLength, zigzag } from '.
 import { CalldataEncoder } from './calldata.js'
 import { chooseBrotliQuality, compressBody } from './compress.js'
 import { DictColumn } from './dict.js'
-import { BatchEncodeError } from './errors.js'
+import { BatchEncodeError, BatchPostRootMismatchError } from './errors.js'
 import { BATCH_VERSION, type Batch, type BatchBlock, type EncodeBatchOptions } from './types.js'
 import { splitDecimal } from './value.js'
 
@@ -20,6 +20,8 @@ function check(cond: boolean, message: string): asserts cond {
 function checkU64(v: bigint, what: string): void {
   check(v >= 0n && v <= U64_MAX, `${what} must fit in u64, got ${v}`)
 }
+
+const ROOT = /^0x[0-9a-fA-F]{64}$/
 
 function checkHeader(header: BatchHeader, blocks: BatchBlock[]): void {
   check(header.version === BATCH_VERSION, `header.version must be ${BATCH_VERSION}`)
@@ -42,10 +44,11 @@ function checkHeader(header: BatchHeader, blocks: BatchBlock[]): void {
   check(header.l1OriginLast >= header.l1OriginFirst, 'l1OriginLast < l1OriginFirst')
   check(header.depositCursorEnd >= header.depositCursorStart, 'depositCursorEnd < start')
   for (const root of [header.parentStateRoot, header.postStateRoot])
-    check(/^0x[0-9a-fA-F]{64}$/.test(root), `state root must be 32 bytes of hex, got ${root}`)
+    check(ROOT.test(root), `state root must be 32 bytes of hex, got ${root}`)
   let prev: BatchBlock | undefined
   for (const [i, b] of blocks.entries()) {
     check(b.number === header.firstBlock + BigInt(i), `block ${i} has number ${b.number}`)
+    check(ROOT.test(b.stateRoot), `block ${b.number}: state root must be 32 bytes of hex`)
     checkU64(b.timestamp, 'timestamp')
     if (prev) {
       check(b.timestamp >= prev.timestamp, `block ${b.number}: timestamp goes back`)
@@ -61,6 +64,8 @@ function checkHeader(header: BatchHeader, blocks: BatchBlock[]): void {
     'first block deposit cursor < depositCursorStart',
   )
   check(prev!.depositCursor === header.depositCursorEnd, 'last block deposit cursor ≠ end')
+  if (prev!.stateRoot.toLowerCase() !== header.postStateRoot.toLowerCase())
+    throw new BatchPostRootMismatchError(prev!.number, prev!.stateRoot, header.postStateRoot)
 }
 
 function encodeTxColumns(columns: BatchColumn[], txs: SignedTx[], chainId: bigint): void {
@@ -186,11 +191,15 @@ export function encodeBatchColumns(batch: Batch): BatchColumn[] {
   }
   const b4 = new ByteWriter()
   for (const b of blocks) b4.uvarint(b.txs.length)
+  // the last block's root is header.postStateRoot (checked above): not repeated
+  const b5 = new ByteWriter((blocks.length - 1) * 32 + 1)
+  for (let i = 0; i < blocks.length - 1; i++) b5.bytes(fromHex(blocks[i]!.stateRoot))
   const columns: BatchColumn[] = [
     { name: 'B1 timestamps', bytes: b1.finish() },
     { name: 'B2 L1 origins', bytes: b2.finish() },
     { name: 'B3 deposit cursors', bytes: b3.finish() },
     { name: 'B4 tx counts', bytes: b4.finish() },
+    { name: 'B5 state roots', bytes: b5.finish() },
   ]
   encodeTxColumns(
     columns,

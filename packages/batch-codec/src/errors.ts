@@ -1,8 +1,23 @@
-import { LanesError, type LanesErrorOptions } from '@lanes/core'
+import { type Hex, LanesError, type LanesErrorOptions } from '@lanes/core'
+import { BATCH_VERSION } from './types.js'
 
 /** The input given to the encoder cannot be represented as a batch of this format version. */
 export class BatchEncodeError extends LanesError {
   override name = 'BatchEncodeError'
+}
+
+/** The last block's state root is not the header's postStateRoot (the format stores it once). */
+export class BatchPostRootMismatchError extends BatchEncodeError {
+  override name = 'BatchPostRootMismatchError'
+  constructor(
+    readonly block: bigint,
+    readonly blockRoot: Hex,
+    readonly postStateRoot: Hex,
+  ) {
+    super(
+      `last block ${block} has state root ${blockRoot}, header.postStateRoot is ${postStateRoot}`,
+    )
+  }
 }
 
 /** Base of every error a decoder raises on bad bytes. */
@@ -17,7 +32,7 @@ export class UnsupportedBatchVersionError extends BatchDecodeError {
     super(
       version === undefined
         ? 'batch payload is empty'
-        : `unsupported batch version ${version} (this decoder implements 1)`,
+        : `unsupported batch version ${version} (this decoder implements ${BATCH_VERSION})`,
     )
   }
 }

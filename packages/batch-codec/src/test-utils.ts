@@ -137,6 +137,11 @@ export function arbBatch(chainId = 42_069n): fc.Arbitrary<Batch> {
             dt: fc.bigInt({ min: 0n, max: 30n }),
             dOrigin: fc.bigInt({ min: 0n, max: 3n }),
             dCursor: fc.bigInt({ min: 0n, max: 5n }),
+            // a small pool so equal roots in a row (blocks without state change) occur
+            stateRoot: fc.oneof(
+              arbRoot,
+              fc.constantFrom(`0x${'00'.repeat(32)}`, `0x${'ab'.repeat(32)}`),
+            ),
             txs: fc.array(arbSignedTx(chainId, pool), { maxLength: 6 }),
           }),
           { minLength: 1, maxLength: 5 },
@@ -157,6 +162,8 @@ export function arbBatch(chainId = 42_069n): fc.Arbitrary<Batch> {
             timestamp: ts,
             l1OriginNumber: origin,
             depositCursor: cursor,
+            // the last block's root is the batch's post-state root
+            stateRoot: (i === r.blocks.length - 1 ? r.postStateRoot : b.stateRoot) as Hex,
             txs: b.txs,
           }
         })

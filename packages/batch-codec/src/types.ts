@@ -1,6 +1,7 @@
-import type { BatchHeader, SignedTx } from '@lanes/core'
+import type { BatchHeader, Hex, SignedTx } from '@lanes/core'
 
-export const BATCH_VERSION = 2
+/** The wire format this codec writes and the only one it reads (README §2). */
+export const BATCH_VERSION = 3
 
 /** One L2 block as a batch carries it: deposits are not carried, only the cursor after them. */
 export type BatchBlock = {
@@ -9,6 +10,11 @@ export type BatchBlock = {
   l1OriginNumber: bigint
   /** L1 deposits consumed up to and including this block */
   depositCursor: bigint
+  /**
+   * state root after this block; the last block's must equal header.postStateRoot, so the
+   * wire format stores every block's root but the last (column B5)
+   */
+  stateRoot: Hex
   /** user transactions in block order (deposits excluded) */
   txs: SignedTx[]
 }

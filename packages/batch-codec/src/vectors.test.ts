@@ -11,7 +11,7 @@ import type { Batch } from './types.js'
 
 // Conformance vectors for other implementations (see README §10). Regenerate with
 // UPDATE_VECTORS=1 only when the format changes on purpose.
-const file = new URL('../vectors/batch-v2.json', import.meta.url)
+const file = new URL('../vectors/batch-v3.json', import.meta.url)
 const chainId = 42_069n
 
 type JsonBatch = {
@@ -21,6 +21,7 @@ type JsonBatch = {
     timestamp: string
     l1OriginNumber: string
     depositCursor: string
+    stateRoot: string
     txs: Array<{ hash: string; raw: string }>
   }>
 }
@@ -52,6 +53,7 @@ function toJson(batch: Batch): JsonBatch {
       timestamp: b.timestamp.toString(),
       l1OriginNumber: b.l1OriginNumber.toString(),
       depositCursor: b.depositCursor.toString(),
+      stateRoot: b.stateRoot,
       txs: b.txs.map((t) => ({ hash: t.hash, raw: toHex(t.raw) })),
     })),
   }
@@ -79,6 +81,7 @@ function fromJson(j: JsonBatch): Batch {
       timestamp: BigInt(b.timestamp),
       l1OriginNumber: BigInt(b.l1OriginNumber),
       depositCursor: BigInt(b.depositCursor),
+      stateRoot: b.stateRoot as `0x${string}`,
       txs: b.txs.map((t) => decodeTransaction(fromHex(t.raw), { chainId })),
     })),
   }
@@ -111,7 +114,7 @@ function generate(): Vectors {
   const mutate = (f: (p: Uint8Array) => Uint8Array) => toHex(f(good.slice()))
   const invalid = [
     { name: 'empty', payload: '0x' },
-    { name: 'version-1', payload: mutate((p) => poke(p, 0, 1)) },
+    { name: 'version-2', payload: mutate((p) => poke(p, 0, 2)) },
     { name: 'truncated', payload: mutate((p) => p.subarray(0, p.length - 3)) },
     { name: 'trailing-byte', payload: mutate((p) => Uint8Array.from([...p, 0])) },
     { name: 'wrong-chain', payload: mutate((p) => poke(p, 1, 1)) },
@@ -130,7 +133,7 @@ function generate(): Vectors {
   return { chainId: chainId.toString(), valid, invalid, blobs }
 }
 
-describe('conformance vectors (vectors/batch-v2.json)', () => {
+describe('conformance vectors (vectors/batch-v3.json)', () => {
   if (process.env.UPDATE_VECTORS) writeFileSync(file, `${JSON.stringify(generate(), null, 1)}\n`)
   const vectors = JSON.parse(readFileSync(file, 'utf8')) as Vectors
 

@@ -24,6 +24,8 @@ export type DerivedBlock = {
   timestamp: bigint
   l1OriginNumber: bigint
   depositCursor: bigint
+  /** state root after this block as committed (the last one is header.postStateRoot) */
+  stateRoot: Hex
   /** L1 deposits this block must include first, in queue order */
   deposits: DepositTx[]
   /** user transactions with recovered senders, in block order */
@@ -165,6 +167,7 @@ export async function deriveBatch(
       timestamp: b.timestamp,
       l1OriginNumber: b.l1OriginNumber,
       depositCursor: b.depositCursor,
+      stateRoot: b.stateRoot,
       deposits,
       txs,
     })

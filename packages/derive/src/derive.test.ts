@@ -145,9 +145,17 @@ describe('derive from a real anvil', () => {
           timestamp: 100n,
           l1OriginNumber: 1n,
           depositCursor: 1n,
+          stateRoot: root(12),
           txs: txs.slice(0, 2),
         },
-        { number: 2n, timestamp: 101n, l1OriginNumber: 1n, depositCursor: 1n, txs: txs.slice(2) },
+        {
+          number: 2n,
+          timestamp: 101n,
+          l1OriginNumber: 1n,
+          depositCursor: 1n,
+          stateRoot: root(2),
+          txs: txs.slice(2),
+        },
       ],
     })
     const c0 = await wallet().writeContract({
@@ -162,7 +170,16 @@ describe('derive from a real anvil', () => {
     const h1 = header(1n, 3n, 3n, root(2), root(3), 1n, 1n, 2n)
     const p1 = encodeBatch({
       header: h1,
-      blocks: [{ number: 3n, timestamp: 102n, l1OriginNumber: 2n, depositCursor: 1n, txs: txs1 }],
+      blocks: [
+        {
+          number: 3n,
+          timestamp: 102n,
+          l1OriginNumber: 2n,
+          depositCursor: 1n,
+          stateRoot: root(3),
+          txs: txs1,
+        },
+      ],
     })
     const c1 = await wallet().writeContract({
       address: rollup,
@@ -183,6 +200,7 @@ describe('derive from a real anvil', () => {
     expect(b0!.blocks[0]!.deposits.map((d) => d.queueIndex)).toEqual([0n])
     expect(b0!.blocks[0]!.deposits[0]!.mint).toBe(parseEther('1'))
     expect(b0!.blocks[1]!.deposits).toEqual([])
+    expect(b0!.blocks.map((b) => b.stateRoot)).toEqual([root(12), root(2)])
     expect(b0!.blocks.flatMap((b) => b.txs.map((t) => t.hash))).toEqual(txs.map((t) => t.hash))
     expect(b0!.blocks[0]!.txs[0]!.from).toBe(user.address.toLowerCase())
     expect(b0!.l1.l1TxHash).toBe(c0)
@@ -290,7 +308,16 @@ describe('derive from a real anvil', () => {
     // payload says post root 5, the commitment says 4
     const bad = encodeBatch({
       header: { ...h, postStateRoot: root(5) },
-      blocks: [{ number: 4n, timestamp: 103n, l1OriginNumber: 2n, depositCursor: 1n, txs: [] }],
+      blocks: [
+        {
+          number: 4n,
+          timestamp: 103n,
+          l1OriginNumber: 2n,
+          depositCursor: 1n,
+          stateRoot: root(5),
+          txs: [],
+        },
+      ],
     })
     const tx = await wallet().writeContract({
       address: rollup,
