@@ -225,27 +225,48 @@ describe('prover-stub against a real anvil', () => {
     await prover.stop()
   })
 
-  it('refuses a batch with a wrong post root, fails /readyz and never finalizes it; a restart does not re-finalize', async () => {
+  it("refuses a batch whose middle block's posted root is wrong (its post root is right), naming that block; fails /readyz, never finalizes; a restart does not re-finalize", async () => {
     const parent = seqHead.stateRoot
-    const blocks = await buildBlocks(1, 2)
-    await commit(1n, parent, `0x${'ee'.repeat(32)}`, blocks)
+    const blocks = await buildBlocks(3, 2)
+    const mid = blocks[1]!
+    const computed = mid.stateRoot
+    const wrong: Hex = `0x${'ee'.repeat(32)}`
+    mid.stateRoot = wrong
+    await commit(1n, parent, seqHead.stateRoot, blocks)
     const halts: Error[] = []
-    const prover = new ProverService(config(), silent, (e) => halts.push(e))
+    const errors: Array<{ obj: Record<string, unknown>; msg?: string }> = []
+    const log = {
+      ...silent,
+      error: (obj: object, msg?: string) => errors.push({ obj: { ...obj }, msg }),
+    }
+    const prover = new ProverService(config(), log, (e) => halts.push(e))
     const proverNonce = await pub.getTransactionCount({
       address: privateKeyToAccount(proverKey).address,
     })
     for (let i = 0; i < 5; i++) await prover.step()
     expect(halts).toHaveLength(1)
-    expect(halts[0]!.message).toContain('batch 1')
-    expect(halts[0]!.message).toContain('post state root differs')
+    expect(halts[0]!.message).toContain(`batch 1, block ${mid.number}: block state root differs`)
+    expect(halts[0]!.message).toContain(`committed ${wrong}, re-executed ${computed}`)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.obj).toMatchObject({
+      batch: '1',
+      block: String(mid.number),
+      lastTxIndex: 1,
+      lastTx: mid.txs[1]!.hash,
+      committedRoot: wrong,
+      computedRoot: computed,
+    })
     expect(await nextFinalized()).toBe(1n)
     const app = buildApp(prover)
-    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503)
+    const ready = await app.inject({ url: '/readyz' })
+    expect(ready.statusCode).toBe(503)
+    expect(ready.json().reason).toContain(`block ${mid.number}`)
     expect((await app.inject({ url: '/metrics' })).body).toContain(
       'lanes_prover_mismatches_total 1',
     )
     await app.close()
-    // the restart resumed from its own database: batch 0 stays finalized, no new finalize tx
+    // the restart resumed from its own database: batch 0 stays finalized, no new finalize tx,
+    // and nothing of batch 1 was kept (the head is the last block of batch 0)
     expect(prover.status()).toMatchObject({ finalizedBatches: 1, headBlock: '3' })
     expect(await pub.getTransactionCount({ address: privateKeyToAccount(proverKey).address })).toBe(
       proverNonce,

@@ -218,8 +218,14 @@ export class ProverService {
         error: error.shortMessage,
         finalizeTx: null,
       })
+    const { block, expected, actual, ...rest } = error.detail
     this.log.error(
-      { batch: String(error.batchIndex), ...error.detail, detail: undefined },
+      {
+        batch: String(error.batchIndex),
+        ...(block !== undefined ? { block: String(block) } : {}),
+        ...rest,
+        ...(expected !== undefined ? { committedRoot: expected, computedRoot: actual } : {}),
+      },
       `MISMATCH: ${error.shortMessage}; never finalizing it`,
     )
     this.onHalt(error)

@@ -20,7 +20,15 @@ export class BatchMismatchError extends LanesError {
   constructor(
     readonly batchIndex: bigint,
     readonly reason: string,
-    readonly detail: { block?: bigint; tx?: Hex; expected?: string; actual?: string } = {},
+    readonly detail: {
+      block?: bigint
+      tx?: Hex
+      /** a root mismatch: the block's last tx (deposits first), where the roots are known to differ */
+      lastTxIndex?: number
+      lastTx?: Hex
+      expected?: string
+      actual?: string
+    } = {},
   ) {
     const where = [
       `batch ${batchIndex}`,
@@ -103,6 +111,19 @@ export function verifyBatch(ctx: VerifyContext, batch: DerivedBatch): BlockHeade
         gasUsed: result.gasUsed,
         depositCursor: b.depositCursor,
       })
+      // Every block's committed root is checked, so a wrong intermediate root is refused even
+      // when the batch ends on the right one, and the first divergent block is the one named.
+      if (header.stateRoot !== b.stateRoot)
+        throw new BatchMismatchError(
+          h.batchIndex,
+          b.number === h.lastBlock ? 'post state root differs' : 'block state root differs',
+          {
+            block: b.number,
+            ...(txs.length ? { lastTxIndex: txs.length - 1, lastTx: txs.at(-1)!.hash } : {}),
+            expected: b.stateRoot,
+            actual: header.stateRoot,
+          },
+        )
       store.insertBlock(header)
       parent = header
     }
