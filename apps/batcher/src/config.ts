@@ -30,7 +30,11 @@ export const ConfigSchema = Type.Object({
     default: 'auto',
   }),
   targetBatchBytes: Int(1000, 120_000, 'close a batch at this compressed size'),
-  maxBatchDelayMs: Int(1, 10_000, 'close a batch when its oldest block is this old'),
+  maxBatchDelayMs: Int(
+    1,
+    10_000,
+    "send a batch's commit by the time its oldest block is this old (closes early by the measured compress+post time, at most half of this)",
+  ),
   maxBlocksPerBatch: Int(1, 2000, 'blocks per batch at most'),
   maxPendingTxs: Int(1, 4, 'commit txs in flight at once'),
   confirmations: Int(1, 2, 'L1 confirmations before a batch counts as committed'),

@@ -5,7 +5,13 @@ import type { Logger } from 'pino'
 import type { BatchStart } from './batch.js'
 import { type BlockSource, rawBytesOf, type SealedBlock } from './block-source.js'
 import { type CompressJobResult, compressJobData } from './compress-job.js'
-import { type PlanParams, planNextBatch, updateCompressionRatio } from './decide/plan.js'
+import {
+  closeAfterMs,
+  nextSendMs,
+  type PlanParams,
+  planNextBatch,
+  updateCompressionRatio,
+} from './decide/plan.js'
 import { shouldThrottle } from './decide/throttle.js'
 import { BatchSelfCheckError, CommitRevertedError, ReconcileError } from './errors.js'
 import type { L1Client, RollupHead } from './l1/client.js'
@@ -72,6 +78,8 @@ export class Pipeline {
   private throttling = false
   private throttleSentMs = 0
   private ratio = 0.5
+  /** recent plan → sent time (compress + post), so a batch closes early enough to go out by its max delay */
+  private sendMs = 0
   private l1Head: RollupHead | undefined
   /** first sight of blocks whose timestamp was ahead of our clock (see sealedAt) */
   private readonly firstSeen = new Map<bigint, number>()
@@ -160,11 +168,12 @@ export class Pipeline {
     )
     this.workers.push(compress)
     // start the sandboxed child (tsx, codec, KZG) now rather than on the first batch's path
-    await this.queues.compress.add(
+    const warm = await this.queues.compress.add(
       'warm',
       { withBlobs: this.o.withBlobs },
-      { jobId: `warm-${this.epoch}`, attempts: 1, removeOnComplete: true, removeOnFail: true },
+      { jobId: `warm-${this.epoch}`, attempts: 1, removeOnComplete: 10, removeOnFail: 10 },
     )
+    void this.whenWarm(warm)
     mk('post', (job, token) => this.postJob(job, token))
     mk('confirm', (job, token) => this.confirmJob(job, token))
     if (this.o.sealedEvents !== false)
@@ -177,6 +186,23 @@ export class Pipeline {
         }),
       )
     this.schedule(0)
+  }
+
+  /** /readyz waits for this: the compress child is up with KZG loaded */
+  warmed = false
+
+  private async whenWarm(job: Job): Promise<void> {
+    const t0 = this.now()
+    while (!this.stopped && this.now() - t0 < 120_000) {
+      const state = await job.getState().catch(() => 'unknown')
+      if (state === 'completed' || state === 'failed' || state === 'unknown') {
+        if (state !== 'completed') this.d.log.warn({ state }, 'compress warm-up did not complete')
+        else this.d.log.info({ ms: this.now() - t0 }, 'compress worker warm')
+        break
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    this.warmed = true
   }
 
   /** Run a supervisor pass now (a block sealed), or after `inMs` (a batch's max delay is due). */
@@ -338,6 +364,9 @@ export class Pipeline {
       this.d.log.warn('queue state in Redis is gone or foreign: reconciling from SQLite and L1')
       await this.reconcile()
     }
+    // read our records BEFORE L1: a batch confirmed while rollupHead() is in flight is not
+    // "missing on L1" just because the head we read predates it
+    const recent = this.d.store.all().slice(-64)
     let head: RollupHead
     try {
       head = await this.d.l1.rollupHead()
@@ -348,7 +377,7 @@ export class Pipeline {
     }
     this.l1Head = head
     // a batch L1 lost after we counted it confirmed (reorg deeper than our confirmations)
-    for (const b of this.d.store.all().slice(-64))
+    for (const b of recent)
       if (b.status === 'confirmed' && b.batchIndex >= head.nextBatchIndex) {
         this.d.log.warn(
           { batch: String(b.batchIndex) },
@@ -458,7 +487,11 @@ export class Pipeline {
     const start = await this.batchStart(index)
     for (const n of this.firstSeen.keys()) if (n < start.firstBlock) this.firstSeen.delete(n)
     const sealed = (await this.d.source.syncStatus()).sealedHead
-    const params: PlanParams = { ...this.o.plan, compressionRatio: this.ratio }
+    const params: PlanParams = {
+      ...this.o.plan,
+      maxDelayMs: closeAfterMs(this.o.plan.maxDelayMs, this.sendMs),
+      compressionRatio: this.ratio,
+    }
     const chunk = BigInt(this.o.fetchChunk ?? 64)
     const limit = start.firstBlock + BigInt(this.o.plan.maxBlocks) - 1n
     const blocks: SealedBlock[] = []
@@ -558,6 +591,9 @@ export class Pipeline {
     const inFlight = this.d.store.open().filter((x) => x.status === 'sent').length
     if (inFlight >= this.o.maxPendingTxs) return this.delay(job, token, this.o.pollIntervalMs)
     const res = await this.d.txm.send(index)
+    // first try of a fresh flow: its age is what planning → compress → post took
+    if (res === 'sent' && job.attemptsMade === 0)
+      this.sendMs = nextSendMs(this.sendMs, this.now() - job.timestamp)
     if (res === 'capped') {
       this.d.log.warn({ batch: String(index) }, 'L1 fees above the cap: waiting')
       return this.delay(job, token, this.o.pollIntervalMs * 4)

@@ -147,6 +147,7 @@ export async function createBatcherService(d: BatcherServiceDeps): Promise<Batch
     ready: async () => {
       const reasons: string[] = []
       if (!pipeline.reconciled) reasons.push('not reconciled with L1 yet')
+      if (!pipeline.warmed) reasons.push('compress worker starting (KZG setup)')
       if (pipeline.lastTickError)
         reasons.push(`last control loop pass failed: ${(pipeline.lastTickError as Error).message}`)
       try {

@@ -119,7 +119,7 @@ describe('throttle against the real sequencer', () => {
         await burst(20)
         return undefined
       },
-      { timeoutMs: 90_000, intervalMs: 500 },
+      { timeoutMs: 240_000, intervalMs: 500 },
     )
     const throttled = await blocksOf(await burst(40))
     expect(throttled.length).toBeGreaterThanOrEqual(5)
@@ -134,5 +134,5 @@ describe('throttle against the real sequencer', () => {
     })
     const after = await blocksOf(await burst(40))
     expect(Math.max(...after.map((b) => b.bytes))).toBeGreaterThan(CAP)
-  }, 300_000)
+  }, 600_000)
 })

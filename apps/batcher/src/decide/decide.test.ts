@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { chooseDa, type DaInputs, daCosts } from './da.js'
 import { bumpFees, type FeeLimits, initialFees, isStuck } from './fees.js'
-import { type PlanBlock, type PlanParams, planNextBatch, updateCompressionRatio } from './plan.js'
+import {
+  closeAfterMs,
+  nextSendMs,
+  type PlanBlock,
+  type PlanParams,
+  planNextBatch,
+  updateCompressionRatio,
+} from './plan.js'
 import { shouldThrottle } from './throttle.js'
 
 const gwei = 1_000_000_000n
@@ -200,4 +207,22 @@ describe('shouldThrottle', () => {
     it(`${cur} at ${bytes} → ${want}`, () =>
       expect(shouldThrottle(cur, { blocks: 1, bytes }, p)).toBe(want))
   }
+})
+
+describe('closing early by the send time', () => {
+  it.each([
+    [6000, 0, 6000],
+    [6000, 1800, 4200],
+    [6000, 2999.6, 3000],
+    [6000, 9000, 3000], // never earlier than half the max delay
+    [1, 0, 1],
+  ])('max delay %i ms, send time %d ms → close after %i ms', (max, send, want) =>
+    expect(closeAfterMs(max, send)).toBe(want),
+  )
+
+  it('the send-time estimate rises fast and falls slowly', () => {
+    expect(nextSendMs(1000, 3000)).toBe(2000)
+    expect(nextSendMs(2000, 1000)).toBe(1800)
+    expect(nextSendMs(2000, -5)).toBe(2000)
+  })
 })

@@ -105,3 +105,18 @@ export function updateCompressionRatio(
   const observed = Math.min(1.2, Math.max(0.02, compressedBytes / rawBytes))
   return previous * 0.7 + observed * 0.3
 }
+
+/**
+ * Max delay bounds a block's wait until its commit is SENT: the planner closes a batch that
+ * much earlier than `maxDelayMs` by the measured compress + post time, but never by more than
+ * half of it (a slow spell must not turn every batch into a one-block batch).
+ */
+export function closeAfterMs(maxDelayMs: number, sendMs: number): number {
+  return Math.max(Math.ceil(maxDelayMs / 2), maxDelayMs - Math.round(sendMs))
+}
+
+/** Moving estimate of plan → sent: up quickly, down slowly (p99 lag matters more than p50). */
+export function nextSendMs(prev: number, sample: number): number {
+  if (sample < 0) return prev
+  return sample > prev ? prev * 0.5 + sample * 0.5 : prev * 0.8 + sample * 0.2
+}
