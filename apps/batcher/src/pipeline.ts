@@ -107,6 +107,7 @@ export class Pipeline {
     this.flow = new FlowProducer({ connection, prefix: o.prefix })
     const r = d.store.getMeta('compression_ratio')
     if (r) this.ratio = Number(r)
+    this.sendMs = Number(d.store.getMeta('send_ms') ?? 0) || 0
   }
 
   private conn(): Redis {
@@ -592,8 +593,10 @@ export class Pipeline {
     if (inFlight >= this.o.maxPendingTxs) return this.delay(job, token, this.o.pollIntervalMs)
     const res = await this.d.txm.send(index)
     // first try of a fresh flow: its age is what planning → compress → post took
-    if (res === 'sent' && job.attemptsMade === 0)
+    if (res === 'sent' && job.attemptsMade === 0) {
       this.sendMs = nextSendMs(this.sendMs, this.now() - job.timestamp)
+      this.d.store.setMeta('send_ms', String(Math.round(this.sendMs)))
+    }
     if (res === 'capped') {
       this.d.log.warn({ batch: String(index) }, 'L1 fees above the cap: waiting')
       return this.delay(job, token, this.o.pollIntervalMs * 4)
