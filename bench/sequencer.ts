@@ -12,7 +12,7 @@
 // the figures cover the txs acknowledged until then, marked STALLED in the notes.
 // Env: BENCH_SEQ_TXS (default 20000), BENCH_SEQ_ONLY=lanes|anvil, BENCH_SEQ_DEBUG=1 (batch
 // timings on stderr), LANES_BENCH_PROF=<dir> (CPU profile of the sequencer process).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -275,7 +275,19 @@ async function waitForNonces(url: string, want: Map<number, bigint>, deadline: n
   return undefined
 }
 
-async function startLanes(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+/** CPU seconds (user + system, all threads) a process used so far; NaN off Linux. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks
+  } catch {
+    return Number.NaN
+  }
+}
+
+async function startLanes(
+  dir: string,
+): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
   const alloc: Record<string, { balance: string }> = {}
   for (const a of addresses) alloc[a] = { balance: (10n ** 22n).toString() }
   const genesisPath = join(dir, 'genesis.json')
@@ -334,7 +346,7 @@ async function startLanes(dir: string): Promise<{ url: string; stop: () => Promi
       reject(new Error(`sequencer exited ${code ?? sig} before listening: ${out.slice(-2000)}`))
     })
   })
-  return { url, stop: () => stopProcess(child, 10_000) }
+  return { url, pid: child.pid, stop: () => stopProcess(child, 10_000) }
 }
 
 /** anvil with the bench senders funded; blockTime undefined = automine */
@@ -370,11 +382,15 @@ const NONE: RunResult = {
 const dir = mkdtempSync(join(tmpdir(), 'lanes-bench-seq-'))
 try {
   let lanes = NONE
+  /** sequencer process CPU per tx over the run: less sensitive to a busy machine than rates */
+  let lanesCpuUs = Number.NaN
   if (ONLY !== 'anvil') {
     const raws = signAll(LANES_CHAIN)
     const node = await startLanes(dir)
     try {
+      const cpu0 = cpuSeconds(node.pid)
       lanes = await run(node.url, raws)
+      lanesCpuUs = ((cpuSeconds(node.pid) - cpu0) * 1e6) / TXS
     } finally {
       await node.stop()
     }
@@ -414,6 +430,12 @@ try {
     baseline: base('anvil automine sealed tx/s (blocks read after submission)', automine.sealedTps),
     ratio: round(lanes.sealedTps / automine.sealedTps, 2),
     notes: `anvil automine accepted ${round(automine.acceptedTps)} tx/s; ${load(automine)}`,
+  })
+  report({
+    name: 'sequencer process CPU per tx',
+    unit: 'us/tx',
+    value: round(lanesCpuUs),
+    notes: 'user + system time of the sequencer process (all threads) during the Lanes run / txs',
   })
   report({
     name: 'sequencer submit to inclusion p50',
