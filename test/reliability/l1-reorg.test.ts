@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { rollupAbi } from '@lanes/contracts'
 import type { Hex } from '@lanes/core'
@@ -31,6 +33,14 @@ async function rpc(url: string, method: string, params: unknown[] = []): Promise
 }
 
 const DEPTHS = CHAOS ? [1, 2, 3] : [1]
+/**
+ * L1 confirmations of the sequencer's origin, one more than the deepest reorg. With the
+ * default (2) a depth-3 reorg can replace the origin of the newest L2 blocks; the prover then
+ * re-derives them with the new L1 block's fee inputs, finds a different state root and halts
+ * (seen 07:27 UTC: MISMATCH batch 20, block 189). Re-sequencing L2 blocks whose origin
+ * was reorged away (as OP's unsafe-head reorg does) is not built.
+ */
+const ORIGIN_DEPTH = Math.max(2, ...DEPTHS.map((d) => d + 1))
 const tmp = tempDir('lanes-reorg-')
 const logs: string[] = []
 const started = Date.now()
@@ -70,8 +80,10 @@ const count = (re: RegExp) => logs.filter((l) => re.test(l)).length
 
 /** On a failed round: the last lines of the batcher and prover (the sequencer's are per block). */
 function dumpLogs(error: unknown): never {
+  const file = path.join(tmpdir(), `lanes-l1-reorg-${Date.now()}.log`)
+  writeFileSync(file, `${logs.join('\n')}\n`)
   const tail = logs.filter((l) => !l.includes('[sequencer] INFO')).slice(-80)
-  process.stdout.write(`--- devnet log tail ---\n${tail.join('\n')}\n`)
+  process.stdout.write(`--- devnet log tail (all of it: ${file}) ---\n${tail.join('\n')}\n`)
   throw error
 }
 
@@ -141,6 +153,9 @@ describe('scenario 4: L1 reorgs after commits on the full devnet', () => {
       dataDir: path.join(tmp.dir, 'devnet'),
       logLevel: 'info',
       l1BlockTime: L1_BLOCK_TIME,
+      // the sequencer's L1 origin must sit deeper than the deepest reorg: a replaced origin
+      // changes the block env of L2 blocks already sealed on it (see ORIGIN_DEPTH)
+      extraArgs: { sequencer: ['--l1-confirmations', String(ORIGIN_DEPTH)] },
       maxBatchDelayMs: 500,
       confirmations: 1,
       onLog: (line) => {
