@@ -39,7 +39,7 @@ export const bridgeMethods = {
     const slot = withdrawalStorageSlot(found.withdrawalHash)
     const p = await ctx.node.proof(L2_WITHDRAWAL_STORE_ADDRESS, [slot], batch.lastBlock)
     const sp = p.storageProof[0]
-    if (!sp || sp.value !== 1n)
+    if (sp?.value !== 1n)
       throw serverError(
         `withdrawal ${found.withdrawalHash} is not recorded at L2 block ${batch.lastBlock}`,
       )
