@@ -355,6 +355,8 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
         anvil.url,
         '--rollup-address',
         contracts.rollup,
+        // the batcher's throttle (lanes_setThrottle); the devnet RPC listens on localhost only
+        '--admin-rpc',
         '--log-level',
         logLevel,
       ],

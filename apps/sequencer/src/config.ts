@@ -26,6 +26,13 @@ export const ConfigSchema = Type.Object({
     default: 250,
     description: 'seal a block this often when there is work',
   }),
+  maxTimestampDriftS: Type.Integer({
+    minimum: 0,
+    maximum: 86_400,
+    default: 60,
+    description:
+      'timestamps are whole seconds and strictly increase, so blocks faster than 1/s run ahead of the clock; past this lead, sealing waits for the clock (bigger blocks instead)',
+  }),
   emptyBlockIntervalMs: Type.Integer({
     minimum: 0,
     maximum: 3_600_000,

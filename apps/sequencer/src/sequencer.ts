@@ -204,7 +204,7 @@ export class Sequencer implements SequencerNode {
         minBaseFee: genesis.minBaseFee,
         coinbase: genesis.feeVaults.priorityFee,
         maxDepositsPerBlock: 256,
-        maxTimestampDriftS: 1800n,
+        maxTimestampDriftS: BigInt(config.maxTimestampDriftS),
         emptyBlockIntervalMs: config.emptyBlockIntervalMs,
       },
       onSealed: (b) => this.#sealed(b),

@@ -13,6 +13,7 @@ import {
 import {
   accountKey,
   accountValue,
+  clearDeletedStorage,
   encodeProof,
   type LeafUpdate,
   SparseMerkleTree,
@@ -99,6 +100,9 @@ export class SqliteWorldState implements WorldStatePort {
       putStorage: db.prepare<[Buffer, Buffer, number, Buffer]>(
         'INSERT OR REPLACE INTO ws_storage (address, slot, version, value) VALUES (?, ?, ?, ?)',
       ),
+      slotsOf: db.prepare<[Buffer], { slot: Buffer }>(
+        'SELECT DISTINCT slot FROM ws_storage WHERE address = ?',
+      ),
       putCode: db.prepare<[Buffer, Buffer]>(
         'INSERT OR IGNORE INTO ws_code (hash, code) VALUES (?, ?)',
       ),
@@ -118,8 +122,13 @@ export class SqliteWorldState implements WorldStatePort {
     return this.#version
   }
 
-  applyDiff(version: bigint, diff: StateDiff): Hex {
+  applyDiff(version: bigint, input: StateDiff): Hex {
     const v = Number(version)
+    // a deleted account loses its storage too, exactly as @lanes/state-tree's WorldState (the
+    // prover's) does it, or the two roots would part
+    const diff = clearDeletedStorage(input, (address) =>
+      this.#q.slotsOf.all(view(fromHex(address))).map((r) => toHex(r.slot)),
+    )
     const updates: LeafUpdate[] = []
     for (const [hash, code] of diff.code) this.#q.putCode.run(view(fromHex(hash)), view(code))
     // the latest-version cache moves to this version: the diff holds every account it changed
