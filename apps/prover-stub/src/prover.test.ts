@@ -206,10 +206,17 @@ describe('prover-stub against a real anvil', () => {
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
+  let afterBatch0: { head: typeof seqHead; nonce: number; snapshot: Hex } | undefined
+
   it('verifies a committed batch by re-execution and finalizes it', async () => {
     const parent = seqHead.stateRoot
     const blocks = await buildBlocks(3, 4)
     await commit(0n, parent, seqHead.stateRoot, blocks)
+    afterBatch0 = {
+      head: seqHead,
+      nonce,
+      snapshot: (await pub.request({ method: 'evm_snapshot' } as never)) as Hex,
+    }
     const prover = new ProverService(config(), silent)
     await prover.checkGenesis()
     for (let i = 0; i < 10 && (await nextFinalized()) < 1n; i++) await prover.step()
@@ -271,6 +278,44 @@ describe('prover-stub against a real anvil', () => {
     expect(await pub.getTransactionCount({ address: privateKeyToAccount(proverKey).address })).toBe(
       proverNonce,
     )
+    await prover.stop()
+  })
+
+  it('refuses a batch committed with a wrong post root by the sequencer key', async () => {
+    // back to L1 as it was right after batch 0's commit (an anvil snapshot), so that batch 1 is
+    // this test's: its blocks are right, its post root (= the last block's root) is not
+    const b0 = afterBatch0!
+    await pub.request({ method: 'evm_revert', params: [b0.snapshot] } as never)
+    seqState.rollbackTo(b0.head.number)
+    seqHead = b0.head
+    nonce = b0.nonce
+    const parent = seqHead.stateRoot
+    const blocks = await buildBlocks(2, 3)
+    const last = blocks.at(-1)!
+    const computed = last.stateRoot
+    const wrong: Hex = `0x${'ab'.repeat(32)}`
+    last.stateRoot = wrong
+    await commit(1n, parent, wrong, blocks)
+    // a prover with a fresh database: it derives everything from L1 alone
+    const halts: Error[] = []
+    const prover = new ProverService(
+      { ...config(), dataDir: path.join(dir, 'prover-post-root') },
+      silent,
+      (e) => halts.push(e),
+    )
+    await prover.checkGenesis()
+    for (let i = 0; i < 8 && halts.length === 0; i++) await prover.step()
+    expect(halts).toHaveLength(1)
+    expect(halts[0]!.message).toContain(`batch 1, block ${last.number}: post state root differs`)
+    expect(halts[0]!.message).toContain(`committed ${wrong}, re-executed ${computed}`)
+    // batch 1 is never finalized (batch 0 may or may not be, as the halt came first)
+    expect(await nextFinalized()).toBeLessThanOrEqual(1n)
+    const app = buildApp(prover)
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503)
+    expect((await app.inject({ url: '/metrics' })).body).toContain(
+      'lanes_prover_mismatches_total 1',
+    )
+    await app.close()
     await prover.stop()
   })
 })
