@@ -317,5 +317,39 @@ describe('prover-stub against a real anvil', () => {
     )
     await app.close()
     await prover.stop()
+    badBatch1 = { blocks }
+  })
+
+  let badBatch1: { blocks: Awaited<ReturnType<typeof buildBlocks>> } | undefined
+
+  it('a fresh prover catching up skips a bad batch the owner reverted later on L1 and verifies its replacement', async () => {
+    expect(badBatch1).toBeDefined()
+    await waitForReceipt(
+      pub,
+      await seqWallet().writeContract({
+        address: rollup,
+        abi: rollupAbi,
+        functionName: 'revertBatches',
+        args: [1n],
+      }),
+    )
+    // the sequencer state is still at the end of the bad batch's blocks, whose roots are right
+    // except the posted last one: re-commit them with the true post root
+    const blocks = badBatch1!.blocks
+    blocks.at(-1)!.stateRoot = seqHead.stateRoot
+    await commit(1n, afterBatch0!.head.stateRoot, seqHead.stateRoot, blocks)
+    const halts: Error[] = []
+    const warnings: string[] = []
+    const prover = new ProverService(
+      { ...config(), dataDir: path.join(dir, 'prover-catch-up') },
+      { ...silent, warn: (_o: object, msg?: string) => warnings.push(msg ?? '') },
+      (e) => halts.push(e),
+    )
+    await prover.checkGenesis()
+    for (let i = 0; i < 10 && (await nextFinalized()) < 2n; i++) await prover.step()
+    expect(halts).toEqual([])
+    expect(warnings).toContain('batch skipped: reverted later on L1')
+    expect(await nextFinalized()).toBe(2n)
+    await prover.stop()
   })
 })

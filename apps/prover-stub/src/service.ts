@@ -17,6 +17,7 @@ import {
   type DerivedBatch,
   type DeriveL1,
   type FollowerCheckpoint,
+  type FollowerEvent,
   RollupFollower,
   viemDeriveL1,
 } from '@lanes/derive'
@@ -277,8 +278,15 @@ export class ProverService {
   async step(): Promise<void> {
     if (this.halted) return
     const events = await this.follower.step()
-    for (const e of events) {
+    for (const [i, e] of events.entries()) {
       if (this.halted) return
+      if ((e.type === 'batch' || e.type === 'invalid') && revertedLater(events, i)) {
+        // catching up through history: the owner reverted this batch further on in L1, so it
+        // is not the chain any more and its verdict does not matter (the replacement follows)
+        const index = e.type === 'batch' ? e.batch.index : e.batchIndex
+        this.log.warn({ batch: String(index) }, 'batch skipped: reverted later on L1')
+        continue
+      }
       if (e.type === 'batch') {
         await this.prefetchOrigins(e.batch)
         this.handleBatch(e.batch)
@@ -383,4 +391,13 @@ export class ProverService {
     await this.recovery?.close()
     this.store.close()
   }
+}
+
+/** Whether a `reverted` event after position `i` covers the batch event at `i`. */
+function revertedLater(events: readonly FollowerEvent[], i: number): boolean {
+  const e = events[i]
+  const index =
+    e?.type === 'batch' ? e.batch.index : e?.type === 'invalid' ? e.batchIndex : undefined
+  if (index === undefined) return false
+  return events.slice(i + 1).some((x) => x.type === 'reverted' && x.fromIndex <= index)
 }
