@@ -1,5 +1,5 @@
 import { decodeBatch, fromBlobs } from '@lanes/batch-codec'
-import { fromHex, type Hex } from '@lanes/core'
+import { fromHex, type Hex, keccak256Hex } from '@lanes/core'
 import { decodeFunctionData, parseEventLogs } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { batcherRollupAbi } from './l1/rollup-abi.js'
@@ -59,7 +59,8 @@ describe('batcher against anvil + Redis', () => {
       for (const b of batch.blocks) {
         const sealed = seq.blocks[Number(b.number) - 1]!
         expect(b.stateRoot).toBe(sealed.header.stateRoot)
-        expect(b.txs.map((t) => t.hash)).toEqual(b.txs.map((t) => t.hash))
+        // the decoded tx hashes are those of the sealed raw txs
+        expect(b.txs.map((t) => t.hash)).toEqual(sealed.txs.map((raw) => keccak256Hex(raw)))
         expect(b.txs.map((t) => Buffer.from(t.raw).toString('hex'))).toEqual(
           sealed.txs.map((t) => Buffer.from(t).toString('hex')),
         )
