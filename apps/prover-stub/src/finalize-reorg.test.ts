@@ -6,13 +6,11 @@ import { deployRollup, rollupAbi, waitForReceipt } from '@lanes/contracts'
 import {
   type BatchHeader,
   chainParams,
-  type GenesisJson,
   genesisHeader,
   type Hex,
   l1OriginOf,
   loadSettings,
   nextBlockEnv,
-  parseGenesis,
   sealHeader,
 } from '@lanes/core'
 import { genesisStateRoot } from '@lanes/state-tree'
@@ -23,27 +21,15 @@ import { foundry } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ProverConfigSchema } from './config.js'
 import { ProverService } from './service.js'
+import { silentLog, TEST_L2_CHAIN_ID, testGenesis } from './testing/genesis.js'
 
 // Batches of one empty L2 block: the state root never changes, so the test needs no executor.
-const L2 = 42069n
+const L2 = TEST_L2_CHAIN_ID
 const seqKey = ANVIL_KEYS[0]
 const proverKey = ANVIL_KEYS[1]
-const genesisJson: GenesisJson = {
-  chainId: Number(L2),
-  timestamp: 1_700_000_000,
-  gasLimit: '30000000',
-  blockTimeMs: 250,
-  minBaseFee: '1000000',
-  feeVaults: {
-    baseFee: '0x00000000000000000000000000000000000b0001',
-    priorityFee: '0x00000000000000000000000000000000000b0002',
-    l1Fee: '0x00000000000000000000000000000000000b0003',
-  },
-  alloc: {},
-}
-const genesis = parseGenesis(genesisJson)
+const { json: genesisJson, genesis } = testGenesis()
 const root = genesisStateRoot(genesis)
-const silent = { info: () => {}, warn: () => {}, error: () => {} }
+const silent = silentLog
 
 describe('prover-stub finalizes again what an L1 reorg dropped', () => {
   let anvil: Anvil

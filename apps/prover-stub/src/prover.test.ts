@@ -7,14 +7,12 @@ import {
   type BatchHeader,
   chainParams,
   decodeTransaction,
-  type GenesisJson,
   genesisHeader,
   genesisToDiff,
   type Hex,
   l1OriginOf,
   loadSettings,
   nextBlockEnv,
-  parseGenesis,
   sealHeader,
 } from '@lanes/core'
 import { executeBlock } from '@lanes/executor'
@@ -34,33 +32,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from './app.js'
 import { ProverConfigSchema } from './config.js'
 import { ProverService } from './service.js'
+import { silentLog, TEST_L2_CHAIN_ID, testGenesis } from './testing/genesis.js'
 
-const L2 = 42069n
+const L2 = TEST_L2_CHAIN_ID
 const seqKey = ANVIL_KEYS[0]
 const proverKey = ANVIL_KEYS[1]
 const user = privateKeyToAccount(ANVIL_KEYS[5])
-const genesisJson: GenesisJson = {
-  chainId: Number(L2),
-  timestamp: 1_700_000_000,
-  gasLimit: '30000000',
-  blockTimeMs: 250,
-  minBaseFee: '1000000',
-  feeVaults: {
-    baseFee: '0x00000000000000000000000000000000000b0001',
-    priorityFee: '0x00000000000000000000000000000000000b0002',
-    l1Fee: '0x00000000000000000000000000000000000b0003',
-  },
-  alloc: { [user.address]: { balance: '1000000000000000000000' } },
-}
-const genesis = parseGenesis(genesisJson)
-const execConfig = {
-  baseFeeVault: genesis.feeVaults.baseFee,
-  priorityFeeVault: genesis.feeVaults.priorityFee,
-  l1FeeVault: genesis.feeVaults.l1Fee,
-  l1BaseFeeScalar: 1368n,
-  l1BlobBaseFeeScalar: 810949n,
-}
-const silent = { info: () => {}, warn: () => {}, error: () => {} }
+const {
+  json: genesisJson,
+  genesis,
+  execConfig,
+} = testGenesis({ [user.address]: { balance: '1000000000000000000000' } })
+const silent = silentLog
 
 describe('prover-stub against a real anvil', () => {
   let anvil: Anvil

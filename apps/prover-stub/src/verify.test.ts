@@ -6,13 +6,11 @@ import {
   type BlockHeader,
   chainParams,
   decodeTransaction,
-  type GenesisJson,
   genesisHeader,
   genesisToDiff,
   type Hex,
   type L1Origin,
   nextBlockEnv,
-  parseGenesis,
   type RecoveredTx,
   sealHeader,
 } from '@lanes/core'
@@ -23,31 +21,14 @@ import { hexToBytes } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ProverStore } from './store.js'
+import { TEST_L2_CHAIN_ID, testGenesis } from './testing/genesis.js'
 import { BatchMismatchError, verifyBatch } from './verify.js'
 
-const L2 = 42069n
+const L2 = TEST_L2_CHAIN_ID
 const user = privateKeyToAccount(generatePrivateKey())
-const genesisJson: GenesisJson = {
-  chainId: Number(L2),
-  timestamp: 1_700_000_000,
-  gasLimit: '30000000',
-  blockTimeMs: 250,
-  minBaseFee: '1000000',
-  feeVaults: {
-    baseFee: '0x00000000000000000000000000000000000b0001',
-    priorityFee: '0x00000000000000000000000000000000000b0002',
-    l1Fee: '0x00000000000000000000000000000000000b0003',
-  },
-  alloc: { [user.address]: { balance: '1000000000000000000000' } },
-}
-const genesis = parseGenesis(genesisJson)
-const execConfig = {
-  baseFeeVault: genesis.feeVaults.baseFee,
-  priorityFeeVault: genesis.feeVaults.priorityFee,
-  l1FeeVault: genesis.feeVaults.l1Fee,
-  l1BaseFeeScalar: 1368n,
-  l1BlobBaseFeeScalar: 810949n,
-}
+const { genesis, execConfig } = testGenesis({
+  [user.address]: { balance: '1000000000000000000000' },
+})
 const origin: L1Origin = {
   number: 7n,
   hash: `0x${'07'.repeat(32)}`,
