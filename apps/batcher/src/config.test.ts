@@ -37,6 +37,16 @@ describe('parseConfig', () => {
     expect(error).toBeInstanceOf(ConfigError)
     expect((error as ConfigError).problems.some((l) => l.startsWith(line))).toBe(true)
   })
+  it('gives a malformed key one line, not a second one about the curve', () => {
+    try {
+      parseConfig([], { ...required, LANES_BATCHER_KEY: '0x1234' })
+      expect.unreachable()
+    } catch (e) {
+      const lines = (e as ConfigError).problems.filter((l) => l.startsWith('--batcher-key'))
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toContain('0x1234')
+    }
+  })
   it('reads env, applies defaults, flags override env', () => {
     const c = parseConfig(['--da-mode', 'blobs', '--confirmations=3'], required)
     expect(c.l2ChainId).toBe(901)

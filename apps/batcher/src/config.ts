@@ -121,7 +121,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     const desc = key ? (ConfigSchema.properties[key as keyof Config]?.description ?? '') : ''
     problems.push(`${where}: ${e.message} (${got})${desc ? ` - ${desc}` : ''}`)
   }
-  if (typeof withDefaults.batcherKey === 'string' && !isPrivateKey(withDefaults.batcherKey))
+  // only for a well-formed key: a malformed one already has its line above (one per problem)
+  const key = withDefaults.batcherKey
+  if (typeof key === 'string' && /^0x[0-9a-fA-F]{64}$/.test(key) && !isPrivateKey(key))
     problems.push(
       '--batcher-key / LANES_BATCHER_KEY: not a secp256k1 private key (must be 1 .. n-1)',
     )
