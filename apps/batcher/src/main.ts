@@ -1,4 +1,5 @@
 import { configHelp, parseConfig } from './config.js'
+import { armCrashPoint } from './crash-point.js'
 import { ConfigError } from './errors.js'
 
 /** Composition root: config → service → start; SIGTERM/SIGINT stop it gracefully. */
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   let config: ReturnType<typeof parseConfig>
   try {
     config = parseConfig(argv, process.env)
+    armCrashPoint(process.env)
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`)

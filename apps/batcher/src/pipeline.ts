@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import type { BatchStart } from './batch.js'
 import { type BlockSource, rawBytesOf, type SealedBlock } from './block-source.js'
 import { type CompressJobResult, compressJobData } from './compress-job.js'
+import { crashPoint } from './crash-point.js'
 import {
   closeAfterMs,
   nextSendMs,
@@ -579,6 +580,7 @@ export class Pipeline {
       })()
       this.ratio = updateCompressionRatio(this.ratio, r.rawBytes, payload.length)
       this.d.store.setMeta('compression_ratio', String(this.ratio))
+      crashPoint('planned')
       b = this.d.store.get(index)!
     }
     if (b.status === 'failed') throw new UnrecoverableError(`batch ${index} failed: ${b.error}`)

@@ -42,7 +42,8 @@ describe('batcher as a process (main.ts)', () => {
     expect(err).toContain('--confirmations / LANES_CONFIRMATIONS')
   })
 
-  it('killed with SIGKILL after sending, before confirmation; restarted: no duplicate, no gap', async () => {
+  /** anvil + Redis + a fake sequencer with 6 sealed blocks; spawns the batcher process */
+  async function setup(extraEnv: Record<string, string> = {}) {
     const l1: L1Env = await startL1Env()
     cleanups.push(l1.anvil.stop)
     const redis: RedisHandle = await startRedis({ name: 'batcher-proc' })
@@ -56,6 +57,7 @@ describe('batcher as a process (main.ts)', () => {
     const dbPath = path.join(dir, 'batcher.db')
     const port = await freePort()
     const env = {
+      ...extraEnv,
       PATH: process.env.PATH,
       LANES_L1_RPC_URL: l1.anvil.url,
       LANES_SEQUENCER_RPC_URL: srv.url,
@@ -73,14 +75,22 @@ describe('batcher as a process (main.ts)', () => {
       LANES_ADMIN_TOKEN: 'sesame',
       LANES_LOG_LEVEL: process.env.LANES_TEST_LOG ?? 'warn',
     }
-    const spawnBatcher = (): ChildProcess => {
-      const c = spawnOwned(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env })
+    const spawnBatcher = (over: Record<string, string> = {}): ChildProcess => {
+      const c = spawnOwned(process.execPath, ['--import', 'tsx', MAIN], {
+        cwd: ROOT,
+        env: { ...env, ...over },
+      })
       const show = (d: Buffer) => process.env.LANES_TEST_LOG && process.stderr.write(d)
       c.stderr?.on('data', show)
       c.stdout?.on('data', show)
       cleanups.push(() => stopProcess(c))
       return c
     }
+    return { l1, seq, dbPath, port, spawnBatcher }
+  }
+
+  it('killed with SIGKILL after sending, before confirmation; restarted: no duplicate, no gap', async () => {
+    const { l1, seq, dbPath, port, spawnBatcher } = await setup()
     await l1.rpc('evm_setAutomine', [false])
     const first = spawnBatcher()
     const attempts = () => {
@@ -131,4 +141,33 @@ describe('batcher as a process (main.ts)', () => {
     ).toBe(200)
     expect((await fetch(`${base}/healthz`)).status).toBe(200)
   }, 300_000)
+
+  it.each(['planned', 'signed', 'sent'] as const)(
+    'killed at the "%s" step (LANES_TEST_CRASH_AT), restarted: contiguous batches, no duplicate, no gap',
+    async (point) => {
+      const { l1, seq, dbPath, spawnBatcher } = await setup({ LANES_TEST_CRASH_AT: point })
+      const first = spawnBatcher()
+      const [, signal] = (await new Promise((r) => first.once('exit', (...a) => r(a)))) as [
+        number | null,
+        NodeJS.Signals | null,
+      ]
+      expect(signal).toBe('SIGKILL')
+      const db = new Database(dbPath, { readonly: true, fileMustExist: true })
+      const planned = db.prepare('SELECT count(*) AS n FROM batches').get() as { n: number }
+      const sent = db.prepare('SELECT count(*) AS n FROM attempts').get() as { n: number }
+      db.close()
+      // it died exactly there: a batch planned; signed (and, for "sent", broadcast) only after
+      expect(planned.n).toBeGreaterThan(0)
+      expect(sent.n).toBe(point === 'planned' ? 0 : 1)
+      const restarted = spawnBatcher({ LANES_TEST_CRASH_AT: '' })
+      await waitFor(
+        'all blocks on L1',
+        async () => ((await commitEvents(l1)).at(-1)?.args.lastBlock === 6n ? true : undefined),
+        { timeoutMs: 120_000 },
+      )
+      await expectExactlyOnce(l1, seq)
+      expect(restarted.exitCode).toBeNull()
+    },
+    300_000,
+  )
 })

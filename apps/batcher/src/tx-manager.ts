@@ -12,6 +12,7 @@ import {
   toBlobSidecars,
 } from 'viem'
 import { BLOB_PAYLOAD_BYTES } from './batch.js'
+import { crashPoint } from './crash-point.js'
 import { chooseDa, type DaMode, type DaSetting } from './decide/da.js'
 import { bumpFees, type FeeLimits, type Fees, initialFees, isStuck } from './decide/fees.js'
 import { CommitRevertedError, L1UnavailableError, ReconcileError } from './errors.js'
@@ -248,6 +249,7 @@ export class TxManager {
         sentAtMs: this.now(),
         sentAtL1Block: l1Block,
       })
+      crashPoint('signed')
       this.events.onSent?.(rec, hash, fees, 'first')
       // a transport failure here is fine: the attempt is on disk and `check` rebroadcasts it
       const t0 = this.now()
@@ -255,6 +257,7 @@ export class TxManager {
         if (!(e instanceof L1UnavailableError)) throw e
         this.events.onBroadcastFailed?.(rec, hash, e, this.now() - t0)
       })
+      crashPoint('sent')
       return 'sent'
     })
   }
