@@ -184,8 +184,9 @@ export const ConfigSchema = Type.Object({
   }),
   l1Confirmations: Type.Integer({
     minimum: 0,
-    default: 2,
-    description: 'L1 blocks a deposit or batch needs on top before it counts (safe)',
+    default: 4,
+    description:
+      'L1 blocks on top before an L1 block becomes an L2 origin, its deposits are included, or a batch in it counts (safe); keep it deeper than the L1 reorgs you expect (OP: sequencer.l1-confs 4)',
   }),
   l1PollMs: Type.Integer({ minimum: 10, default: 1000, description: 'L1 polling interval' }),
   adminRpc: Type.Boolean({
