@@ -3,7 +3,7 @@ import type { Hex } from '@lanes/core'
 import { type Devnet, startDevnet } from '@lanes/infra/devnet'
 import { describe, expect, it } from 'vitest'
 import { freePort, waitFor } from '../harness/processes.js'
-import { CHAOS, figure, rawTx, tempDir } from './lib.js'
+import { CHAOS, figure, rpc, steadyTraffic, tempDir } from './lib.js'
 
 /**
  * Scenario 5 on the full devnet (anvil + Redis + Rollup + sequencer + batcher + prover as
@@ -16,17 +16,6 @@ type Head = { number: Hex } | null
 type SyncStatus = { sealed: Head; committed: Head; finalized: Head }
 
 const num = (h: Head) => (h ? Number(BigInt(h.number)) : 0)
-
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  })
-  const body = (await res.json()) as { result?: unknown; error?: unknown }
-  if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`)
-  return body.result
-}
 
 describe('scenario 5: L1 unreachable, L2 goes on and the batcher catches up', () => {
   it('short outage on the full devnet', { timeout: 400_000 }, async () => {
@@ -52,24 +41,8 @@ describe('scenario 5: L1 unreachable, L2 goes on and the batcher catches up', ()
       const l2 = d.l2.rpcUrl
       const status = async () => (await rpc(l2, 'lanes_syncStatus')) as SyncStatus
       const sender = d.accounts[5]!.privateKey
-      const acked: Hex[] = []
-      let nonce = 0n
-      let sending = true
-      const traffic = (async () => {
-        while (sending) {
-          try {
-            acked.push(
-              (await rpc(l2, 'eth_sendRawTransaction', [
-                rawTx(sender, { chainId: BigInt(d.l2.chainId), nonce }),
-              ])) as Hex,
-            )
-            nonce++
-          } catch {
-            // counted below: a refused tx is not acknowledged
-          }
-          await new Promise((r) => setTimeout(r, 100))
-        }
-      })()
+      const traffic = steadyTraffic(l2, sender, BigInt(d.l2.chainId))
+      const acked = traffic.acked
 
       // a first batch reaches L1 before the outage
       await waitFor(
@@ -102,8 +75,7 @@ describe('scenario 5: L1 unreachable, L2 goes on and the batcher catches up', ()
         },
       )
       const catchUpMs = Date.now() - t0 - outageMs
-      sending = false
-      await traffic
+      await traffic.stop()
 
       // every acknowledged tx is mined
       let lost = 0

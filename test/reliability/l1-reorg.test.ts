@@ -7,7 +7,7 @@ import { type Devnet, startDevnet } from '@lanes/infra/devnet'
 import { createPublicClient, http, type PublicClient } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, waitFor } from '../harness/processes.js'
-import { CHAOS, figure, rawTx, tempDir } from './lib.js'
+import { CHAOS, figure, rpc, steadyTraffic, tempDir } from './lib.js'
 
 /**
  * Scenario 4 on the full devnet: anvil_reorg of depth 1-3 (chaos; depth 1 in npm test) right
@@ -20,17 +20,6 @@ import { CHAOS, figure, rawTx, tempDir } from './lib.js'
 type Head = { number: Hex } | null
 type SyncStatus = { sealed: Head; committed: Head }
 const num = (h: Head) => (h ? Number(BigInt(h.number)) : 0)
-
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  })
-  const body = (await res.json()) as { result?: unknown; error?: unknown }
-  if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`)
-  return body.result
-}
 
 const DEPTHS = CHAOS ? [1, 2, 3] : [1]
 /**
@@ -46,10 +35,8 @@ const logs: string[] = []
 const started = Date.now()
 let devnet: Devnet
 let l1: PublicClient
-const acked: Hex[] = []
-let sent = 0
-let sending = true
-let traffic: Promise<void> = Promise.resolve()
+let traffic: ReturnType<typeof steadyTraffic> | undefined
+let acked: Hex[] = []
 
 const status = async () => (await rpc(devnet.l2.rpcUrl, 'lanes_syncStatus')) as SyncStatus
 const proverCursor = async () =>
@@ -173,23 +160,8 @@ describe('scenario 4: L1 reorgs after commits on the full devnet', () => {
     l1 = createPublicClient({ transport: http(devnet.l1.rpcUrl) })
     const sender = devnet.accounts[6]!.privateKey
     const chainId = BigInt(devnet.l2.chainId)
-    let nonce = 0n
-    traffic = (async () => {
-      while (sending) {
-        sent++
-        try {
-          acked.push(
-            (await rpc(devnet.l2.rpcUrl, 'eth_sendRawTransaction', [
-              rawTx(sender, { chainId, nonce }),
-            ])) as Hex,
-          )
-          nonce++
-        } catch {
-          // not acknowledged
-        }
-        await new Promise((r) => setTimeout(r, 100))
-      }
-    })()
+    traffic = steadyTraffic(devnet.l2.rpcUrl, sender, chainId)
+    acked = traffic.acked
     // cut early: the prover finalizes slower than the batcher commits, so the further the
     // pipeline runs before a reorg, the longer the re-finalization past it takes
     await waitFor(
@@ -203,8 +175,7 @@ describe('scenario 4: L1 reorgs after commits on the full devnet', () => {
   }, 400_000)
 
   afterAll(async () => {
-    sending = false
-    await traffic
+    await traffic?.stop()
     await devnet?.stop()
     tmp.cleanup()
   }, 60_000)
@@ -265,8 +236,7 @@ describe('scenario 4: L1 reorgs after commits on the full devnet', () => {
       )
     }
 
-    sending = false
-    await traffic
+    await traffic?.stop()
     // every acknowledged tx ends up in a block: none lost, none stuck in the pool
     const found = async (method: string) => {
       let n = 0
@@ -297,7 +267,7 @@ describe('scenario 4: L1 reorgs after commits on the full devnet', () => {
     const finals = await finalizedEvents()
     figure('l1-reorg', {
       depths: DEPTHS.join('/'),
-      sent,
+      sent: traffic?.sent() ?? 0,
       acknowledged: acked.length,
       included,
       lost,

@@ -269,3 +269,50 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 export function figure(scenario: string, numbers: Record<string, number | string>): void {
   process.stdout.write(`[reliability] ${scenario} ${JSON.stringify(numbers)}\n`)
 }
+
+/** One JSON-RPC call over HTTP; a JSON-RPC error becomes a thrown Error naming the method. */
+export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  })
+  const body = (await res.json()) as { result?: unknown; error?: unknown }
+  if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`)
+  return body.result
+}
+
+/**
+ * Background L2 traffic: one signed transfer from `privateKey` every 100 ms until `stop()`.
+ * `acked` holds every hash the node acknowledged; a refused send is retried with the same nonce.
+ */
+export function steadyTraffic(url: string, privateKey: Hex, chainId: bigint) {
+  const acked: Hex[] = []
+  let sent = 0
+  let sending = true
+  let nonce = 0n
+  const done = (async () => {
+    while (sending) {
+      sent++
+      try {
+        acked.push(
+          (await rpc(url, 'eth_sendRawTransaction', [
+            rawTx(privateKey, { chainId, nonce }),
+          ])) as Hex,
+        )
+        nonce++
+      } catch {
+        // not acknowledged
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  })()
+  return {
+    acked,
+    sent: () => sent,
+    stop: async () => {
+      sending = false
+      await done
+    },
+  }
+}

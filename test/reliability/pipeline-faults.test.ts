@@ -4,7 +4,7 @@ import { type Devnet, startDevnet } from '@lanes/infra/devnet'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, waitFor } from '../harness/processes.js'
-import { CHAOS, figure, rawTx, tempDir } from './lib.js'
+import { CHAOS, figure, rpc, steadyTraffic, tempDir } from './lib.js'
 
 /**
  * Scenarios 2 and 3 on the full devnet: the batcher killed with SIGKILL mid-run (once; chaos:
@@ -20,22 +20,10 @@ type Head = { number: Hex } | null
 type SyncStatus = { sealed: Head; committed: Head }
 const num = (h: Head) => (h ? Number(BigInt(h.number)) : 0)
 
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  })
-  const body = (await res.json()) as { result?: unknown; error?: unknown }
-  if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`)
-  return body.result
-}
-
 const tmp = tempDir('lanes-pipefault-')
 let devnet: Devnet
-const acked: Hex[] = []
-let sending = true
-let traffic: Promise<void>
+let traffic: ReturnType<typeof steadyTraffic> | undefined
+let acked: Hex[] = []
 
 const status = async () => (await rpc(devnet.l2.rpcUrl, 'lanes_syncStatus')) as SyncStatus
 
@@ -91,22 +79,8 @@ describe.runIf(CHAOS)(
       })
       const sender = devnet.accounts[6]!.privateKey
       const chainId = BigInt(devnet.l2.chainId)
-      let nonce = 0n
-      traffic = (async () => {
-        while (sending) {
-          try {
-            acked.push(
-              (await rpc(devnet.l2.rpcUrl, 'eth_sendRawTransaction', [
-                rawTx(sender, { chainId, nonce }),
-              ])) as Hex,
-            )
-            nonce++
-          } catch {
-            // not acknowledged
-          }
-          await new Promise((r) => setTimeout(r, 100))
-        }
-      })()
+      traffic = steadyTraffic(devnet.l2.rpcUrl, sender, chainId)
+      acked = traffic.acked
       await waitFor(
         'a first committed batch',
         async () => (num((await status()).committed) > 0 ? true : undefined),
@@ -118,8 +92,7 @@ describe.runIf(CHAOS)(
     }, 400_000)
 
     afterAll(async () => {
-      sending = false
-      await traffic
+      await traffic?.stop()
       await devnet?.stop()
       tmp.cleanup()
     }, 60_000)

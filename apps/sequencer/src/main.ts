@@ -57,7 +57,10 @@ async function main(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await l1.sync()
-        break
+        // a young L1 (fewer blocks than --l1-confirmations) has no confirmed origin yet
+        if (l1.hasOrigin()) break
+        if (attempt === 1) log.info('waiting for L1 to pass the confirmation depth')
+        await new Promise((r) => setTimeout(r, 500))
       } catch (err) {
         log.warn({ attempt, err: (err as Error).message?.split('\n')[0] }, 'waiting for L1')
         await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)))

@@ -84,6 +84,11 @@ export class L1Follower implements L1View {
     })
   }
 
+  /** Whether an L1 origin is known: L1 has more blocks than the confirmation depth. */
+  hasOrigin(): boolean {
+    return this.#origin !== undefined
+  }
+
   /** One poll: head, reorg check, new deposits, origin, batch progress. */
   async sync(): Promise<void> {
     const latest = await this.#client.getBlock({ blockTag: 'latest' })
