@@ -1,7 +1,20 @@
 // Batch codec: bytes per tx and speed against "RLP txs concatenated + brotli-11 / zlib-9",
 // all measured in the same run on the same txs (really signed, 10k accounts, 1k-tx batches).
+// Steady state: each measured batch is encoded against the address table of the K batches
+// before it (README §3.5), after a warm-up of K batches from the same generator; "cold" is the
+// same txs encoded with no context (what the first batch of a chain gets).
 import zlib from 'node:zlib'
-import { BATCH_VERSION, decodeBatch, encodeBatch, encodeBatchColumns } from '@lanes/batch-codec'
+import {
+  BATCH_VERSION,
+  type BatchContext,
+  batchAddresses,
+  buildBatchContext,
+  CONTEXT_BATCHES,
+  decodeBatch,
+  EMPTY_BATCH_CONTEXT,
+  encodeBatch,
+  encodeBatchColumns,
+} from '@lanes/batch-codec'
 import {
   type Address,
   type BatchHeader,
@@ -131,9 +144,11 @@ function fieldsFor(kind: Kind, baseFee: bigint, from: number): SignedTxFields {
       }
 }
 
-async function signedTx(kind: Kind, baseFee: bigint): Promise<SignedTx> {
+async function signedTx(kind: Kind, baseFee: bigint, signed: boolean): Promise<SignedTx> {
   const from = randInt(ACCOUNTS)
   const fields = fieldsFor(kind, baseFee, from)
+  // warm-up batches only feed the address table: their signatures do not matter
+  if (!signed) return decodeTransaction(serializeSignedTx(fields), { chainId: CHAIN_ID })
   const sig = await sign({ hash: toHex(signingHash(fields)), privateKey: keys[from]! })
   const raw = serializeSignedTx({
     ...fields,
@@ -159,13 +174,13 @@ const workloads: Workload[] = [
 
 let batchIndex = 0n
 let block = 1_000_000n
-async function makeBatch(w: Workload) {
+async function makeBatch(w: Workload, signed = true) {
   const blocks = []
   let baseFee = 50_000_000n // 0.05 gwei, an L2-like base fee drifting per block
   for (let b = 0; b < TXS_PER_BATCH / TXS_PER_BLOCK; b++) {
     baseFee = (baseFee * BigInt(95 + randInt(11))) / 100n
     const txs: SignedTx[] = []
-    for (let i = 0; i < TXS_PER_BLOCK; i++) txs.push(await signedTx(w.kinds(i), baseFee))
+    for (let i = 0; i < TXS_PER_BLOCK; i++) txs.push(await signedTx(w.kinds(i), baseFee, signed))
     const number = block + BigInt(b)
     blocks.push({
       number,
@@ -250,8 +265,12 @@ const brotli11 = (b: Uint8Array) =>
   })
 
 /** Marginal compressed bytes per tx of each column (size with all − size without it), stderr. */
-function columnBreakdown(name: string, batch: Awaited<ReturnType<typeof makeBatch>>): void {
-  const columns = encodeBatchColumns(batch)
+function columnBreakdown(
+  name: string,
+  batch: Awaited<ReturnType<typeof makeBatch>>,
+  context: BatchContext,
+): void {
+  const columns = encodeBatchColumns(batch, context)
   const size = (skip: number) =>
     brotli11(Buffer.concat(columns.filter((_, i) => i !== skip).map((c) => c.bytes))).length
   const all = size(-1)
@@ -261,15 +280,35 @@ function columnBreakdown(name: string, batch: Awaited<ReturnType<typeof makeBatc
   )
 }
 
+const SWEEP = (process.env.CODEC_CONTEXT_SWEEP ?? '').split(',').filter(Boolean).map(Number)
+const WARMUP = Math.max(CONTEXT_BATCHES, ...SWEEP)
 const only = process.env.CODEC_WORKLOADS?.split(',')
 for (const w of workloads) {
   if (only && !only.includes(w.name)) continue
+  // Address lists of the batches before the measured ones, oldest first (warm-up of WARMUP
+  // batches from the same generator, unsigned: only their addresses matter).
+  const lists: Address[][] = []
+  for (let i = 0; i < WARMUP; i++)
+    lists.push(batchAddresses((await makeBatch(w, false)).blocks.flatMap((b) => b.txs)))
   const batches = []
   for (let i = 0; i < BATCHES; i++) batches.push(await makeBatch(w))
-  if (process.env.CODEC_COLUMNS) columnBreakdown(w.name, batches[0]!)
+  const contextOf = (j: number, k = CONTEXT_BATCHES) =>
+    buildBatchContext(lists.slice(Math.max(0, WARMUP + j - k), WARMUP + j).reverse())
+  // every measured batch joins the history of the next
+  for (const b of batches) lists.push(batchAddresses(b.blocks.flatMap((x) => x.txs)))
+  if (process.env.CODEC_COLUMNS) {
+    columnBreakdown(`${w.name} cold`, batches[0]!, EMPTY_BATCH_CONTEXT)
+    columnBreakdown(`${w.name} steady`, batches[0]!, contextOf(0))
+  }
   // Warm the JIT on one batch so the first workload is not charged for it.
   decodeBatch(encodeBatch(batches[0]!, { quality: 1 }), { chainId: CHAIN_ID })
   const txCount = BATCHES * TXS_PER_BATCH
+  let cold = 0
+  let tableHits = 0
+  let distinct = 0
+  let tableSize = 0
+  let contextMs = 0
+  const sweep = new Map<number, number>()
   let ours = 0
   let rlpBrotli = 0
   let rlpZlib = 0
@@ -285,17 +324,33 @@ for (const w of workloads) {
     rawBytes += raw.length
     floor += floorBytes(txs)
 
+    const j = batches.indexOf(batch)
+    let context = contextOf(j)
+    contextMs += minTime(() => {
+      context = contextOf(j)
+    })
+    tableSize += context.table.length
+    for (const a of new Set(batchAddresses(txs))) {
+      distinct++
+      if (context.index.has(a)) tableHits++
+    }
     let t = performance.now()
     // Pinned: the default policy picks 11 for a 1k-tx body on an idle machine, but adapts to
     // load, and this figure should not depend on what else runs.
-    const payload = encodeBatch(batch, { quality: 11 })
+    const payload = encodeBatch(batch, { quality: 11, context })
     encodeMs += performance.now() - t
     ours += payload.length
+    cold += encodeBatch(batch, { quality: 11 }).length
+    for (const k of SWEEP)
+      sweep.set(
+        k,
+        (sweep.get(k) ?? 0) + encodeBatch(batch, { quality: 11, context: contextOf(j, k) }).length,
+      )
 
     // The machine is shared: take the fastest of a few runs for the cheap operations.
-    let decoded = decodeBatch(payload, { chainId: CHAIN_ID })
+    let decoded = decodeBatch(payload, { chainId: CHAIN_ID, context })
     decodeMs += minTime(() => {
-      decoded = decodeBatch(payload, { chainId: CHAIN_ID })
+      decoded = decodeBatch(payload, { chainId: CHAIN_ID, context })
     })
     if (decoded.blocks.flatMap((b) => b.txs).some((tx, i) => tx.hash !== txs[i]!.hash))
       throw new Error('round trip changed a tx hash')
@@ -322,6 +377,7 @@ for (const w of workloads) {
     w.name === 'transfers'
       ? '≤ 90 B/tx and ≥ 15 % below RLP + brotli-11'
       : '≥ 15 % below RLP + brotli-11'
+  const below = (x: number) => `${((1 - x / b11PerTx) * 100).toFixed(1)} % below brotli-11`
   report({
     name: `codec.${w.name}.bytes_per_tx`,
     unit: 'B/tx',
@@ -329,7 +385,31 @@ for (const w of workloads) {
     baseline: { name: 'RLP concatenated + brotli-11', value: Number(b11PerTx.toFixed(2)) },
     ratio: Number((perTx / b11PerTx).toFixed(4)),
     target,
-    notes: `${BATCHES} batches of ${TXS_PER_BATCH} txs, ${TXS_PER_BLOCK} per block; raw RLP ${(rawBytes / txCount).toFixed(1)} B/tx; ${((1 - perTx / b11PerTx) * 100).toFixed(1)} % below brotli-11`,
+    notes: `v${BATCH_VERSION} steady state: each of ${BATCHES} batches of ${TXS_PER_BATCH} txs (${TXS_PER_BLOCK} per block) encoded against the address table of the ${CONTEXT_BATCHES} batches before it, after a warm-up of ${WARMUP} batches; table ${Math.round(tableSize / BATCHES)} addresses, ${((100 * tableHits) / Math.max(1, distinct)).toFixed(1)} % of each batch's distinct addresses in it; raw RLP ${(rawBytes / txCount).toFixed(1)} B/tx; ${below(perTx)}`,
+  })
+  const coldPerTx = cold / txCount
+  report({
+    name: `codec.${w.name}.cold_bytes_per_tx`,
+    unit: 'B/tx',
+    value: Number(coldPerTx.toFixed(2)),
+    baseline: { name: 'RLP concatenated + brotli-11', value: Number(b11PerTx.toFixed(2)) },
+    ratio: Number((coldPerTx / b11PerTx).toFixed(4)),
+    notes: `the same txs with no context (first batch; self-contained). v3 on these txs is exactly ${((cold - 32 * BATCHES) / txCount).toFixed(2)} B/tx: same body, no 32-byte context hash; ${below(coldPerTx)}`,
+  })
+  for (const [k, bytes] of sweep)
+    report({
+      name: `codec.${w.name}.bytes_per_tx_k${k}`,
+      unit: 'B/tx',
+      value: Number((bytes / txCount).toFixed(2)),
+      baseline: { name: 'RLP concatenated + brotli-11', value: Number(b11PerTx.toFixed(2)) },
+      ratio: Number((bytes / txCount / b11PerTx).toFixed(4)),
+      notes: `table from the ${k} previous batches (the format fixes ${CONTEXT_BATCHES}); ${below(bytes / txCount)}`,
+    })
+  report({
+    name: `codec.${w.name}.context_build_ms`,
+    unit: 'ms per batch',
+    value: Number((contextMs / BATCHES).toFixed(2)),
+    notes: `building the table and its hash from the ${CONTEXT_BATCHES} previous address lists (best of 5)`,
   })
   const floorPerTx = floor / txCount
   report({
@@ -338,7 +418,7 @@ for (const w of workloads) {
     value: Number(floorPerTx.toFixed(2)),
     baseline: { name: 'RLP concatenated + brotli-11', value: Number(b11PerTx.toFixed(2)) },
     ratio: Number((floorPerTx / b11PerTx).toFixed(4)),
-    notes: `lower bound for any batch-local format: signatures + first-seen random addresses/selectors; at most ${((1 - floorPerTx / b11PerTx) * 100).toFixed(1)} % below brotli-11 even if everything else were free`,
+    notes: `lower bound for any self-contained (cold) batch: signatures + first-seen random addresses/selectors; at most ${((1 - floorPerTx / b11PerTx) * 100).toFixed(1)} % below brotli-11 even if everything else were free`,
   })
   report({
     name: `codec.${w.name}.bytes_per_tx_vs_zlib9`,

@@ -1,12 +1,15 @@
-import { MAX_TX_SIZE } from '@lanes/core'
+import { type Address, fromHex, MAX_TX_SIZE } from '@lanes/core'
 import { type ByteReader, ByteWriter, U256_MAX, uvarintLength } from './bytes.js'
+import { type BatchContext, isAddressWord } from './context.js'
 import { DictColumn, readRefs } from './dict.js'
 import { BatchTooLargeError, MalformedBatchError } from './errors.js'
 import { MAX_VALUE_EXPONENT, pow10, splitDecimal } from './value.js'
 
 /** Word code for "value = mantissa · 10^e": DECIMAL_BASE + e, e in 1..77 (spec §3.4). */
 const DECIMAL_BASE = 32
-const MAX_WORD_CODE = DECIMAL_BASE + MAX_VALUE_EXPONENT
+const MAX_DECIMAL_CODE = DECIMAL_BASE + MAX_VALUE_EXPONENT
+/** Word code for "12 zero bytes ‖ address-table entry" (spec §3.5), entry index in C21a. */
+const TABLE_WORD_CODE = MAX_DECIMAL_CODE + 1
 
 function toBigint(bytes: Uint8Array): bigint {
   return BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`)
@@ -25,6 +28,9 @@ export class CalldataEncoder {
   private readonly codes = new ByteWriter()
   private readonly words = new ByteWriter()
   private readonly mantissas = new ByteWriter()
+  private readonly tableRefs = new ByteWriter()
+
+  constructor(private readonly context: BatchContext) {}
 
   add(data: Uint8Array): void {
     if (data.length < 4 || (data.length - 4) % 32 !== 0) {
@@ -37,7 +43,17 @@ export class CalldataEncoder {
     const selector = ((data[0]! << 24) | (data[1]! << 16) | (data[2]! << 8) | data[3]!) >>> 0
     if (this.selectors.add(selector)) this.selectorValues.bytes(data.subarray(0, 4))
     for (let w = 0; w < k; w++) {
-      const word = data.subarray(4 + w * 32, 36 + w * 32)
+      const at = 4 + w * 32
+      if (this.context.table.length > 0 && isAddressWord(data, at)) {
+        const a = `0x${Buffer.from(data.buffer, data.byteOffset + at + 12, 20).toString('hex')}`
+        const t = this.context.index.get(a)
+        if (t !== undefined) {
+          this.codes.byte(TABLE_WORD_CODE)
+          this.tableRefs.uvarint(t)
+          continue
+        }
+      }
+      const word = data.subarray(at, at + 32)
       let z = 0
       while (z < 32 && word[z] === 0) z++
       const rest = 32 - z
@@ -64,6 +80,7 @@ export class CalldataEncoder {
       { name: 'C19 word codes', bytes: this.codes.finish() },
       { name: 'C20 word bytes', bytes: this.words.finish() },
       { name: 'C21 word mantissas', bytes: this.mantissas.finish() },
+      { name: 'C21a word table refs', bytes: this.tableRefs.finish() },
     ]
   }
 }
@@ -72,7 +89,12 @@ export class CalldataEncoder {
  * Reads C15–C21 back into T calldata strings. Zero words cost one body byte but expand to 32,
  * so expansion is bounded: per tx by the raw tx size limit, in total by `maxTotal`.
  */
-export function readCalldata(r: ByteReader, T: number, maxTotal: number): Uint8Array[] {
+export function readCalldata(
+  r: ByteReader,
+  T: number,
+  maxTotal: number,
+  table: readonly Address[],
+): Uint8Array[] {
   const shapes = new Array<number>(T)
   let rawTotal = 0
   let wordTotal = 0
@@ -109,15 +131,23 @@ export function readCalldata(r: ByteReader, T: number, maxTotal: number): Uint8A
   const codes = r.bytes(wordTotal, 'word codes')
   let wordBytes = 0
   let decimals = 0
+  let tableWords = 0
   for (let w = 0; w < wordTotal; w++) {
     const c = codes[w]!
-    if (c > MAX_WORD_CODE) throw new MalformedBatchError(`word code ${c} out of range`)
+    if (c > TABLE_WORD_CODE) throw new MalformedBatchError(`word code ${c} out of range`)
     if (c <= DECIMAL_BASE) wordBytes += 32 - c
+    else if (c === TABLE_WORD_CODE) tableWords++
     else decimals++
   }
   const words = r.bytes(wordBytes, 'word bytes')
   const mantissas: bigint[] = []
   for (let k = 0; k < decimals; k++) mantissas.push(r.uvarint('word mantissa', U256_MAX))
+  const tableRefs: number[] = []
+  for (let k = 0; k < tableWords; k++) {
+    if (table.length === 0) throw new MalformedBatchError('word table ref with an empty table')
+    tableRefs.push(r.uint('word table ref', table.length - 1))
+  }
+  let tableIdx = 0
 
   const out = new Array<Uint8Array>(T)
   let rawOff = 0
@@ -144,6 +174,10 @@ export function readCalldata(r: ByteReader, T: number, maxTotal: number): Uint8A
           throw new MalformedBatchError(`tx ${i}: word ${w} is not minimal (leading zero byte)`)
         data.set(words.subarray(wordOff, wordOff + len), at + c)
         wordOff += len
+        continue
+      }
+      if (c === TABLE_WORD_CODE) {
+        data.set(fromHex(table[tableRefs[tableIdx++]!]!), at + 12)
         continue
       }
       const m = mantissas[decIdx++]!

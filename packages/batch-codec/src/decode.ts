@@ -3,8 +3,11 @@ import { toHex } from '@lanes/core'
 import { ByteReader, S_LIMIT, U64_MAX, U256_MAX, unzigzag, ZIGZAG_U256_MAX } from './bytes.js'
 import { readCalldata } from './calldata.js'
 import { decompressBody } from './compress.js'
+import { type BatchContext, EMPTY_BATCH_CONTEXT } from './context.js'
 import { readDict, readRefs } from './dict.js'
 import {
+  BatchContextMismatchError,
+  BatchContextRequiredError,
   BatchHeaderMismatchError,
   BatchTooLargeError,
   MalformedBatchError,
@@ -22,7 +25,7 @@ import { MAX_VALUE_EXPONENT, pow10 } from './value.js'
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER
 
-type Decoded = { header: BatchHeader; bodyLength: number; bodyOffset: number }
+type Decoded = { header: BatchHeader; contextHash: Hex; bodyLength: number; bodyOffset: number }
 
 function decodeHeader(payload: Uint8Array, opts: DecodeBatchOptions): Decoded {
   if (payload.length === 0) throw new UnsupportedBatchVersionError(undefined)
@@ -43,6 +46,7 @@ function decodeHeader(payload: Uint8Array, opts: DecodeBatchOptions): Decoded {
   const l1Span = r.uvarint('l1OriginSpan')
   const depositCursorStart = r.uvarint('depositCursorStart')
   const cursorSpan = r.uvarint('depositCursorSpan')
+  const contextHash = toHex(r.bytes(32, 'contextHash'))
   const bodyLength = r.uint('bodyLength', MAX_SAFE)
   const header: BatchHeader = {
     version: BATCH_VERSION,
@@ -64,7 +68,24 @@ function decodeHeader(payload: Uint8Array, opts: DecodeBatchOptions): Decoded {
   const max = opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES
   if (bodyLength > max)
     throw new BatchTooLargeError(`batch body declares ${bodyLength} bytes, the bound is ${max}`)
-  return { header, bodyLength, bodyOffset: r.offset }
+  return { header, contextHash, bodyLength, bodyOffset: r.offset }
+}
+
+/**
+ * The hash of the address table the batch was encoded against (README §3.5), from the header:
+ * `EMPTY_BATCH_CONTEXT.hash` when the batch needs no context.
+ */
+export function decodeBatchContextHash(payload: Uint8Array, opts: DecodeBatchOptions): Hex {
+  return decodeHeader(payload, opts).contextHash
+}
+
+function checkContext(contextHash: Hex, given: BatchContext | undefined): BatchContext {
+  if (given === undefined) {
+    if (contextHash !== EMPTY_BATCH_CONTEXT.hash) throw new BatchContextRequiredError(contextHash)
+    return EMPTY_BATCH_CONTEXT
+  }
+  if (given.hash !== contextHash) throw new BatchContextMismatchError(contextHash, given.hash)
+  return given
 }
 
 /** Reads only the header (no decompression): for checks against commitBatch arguments. */
@@ -72,7 +93,12 @@ export function decodeBatchHeader(payload: Uint8Array, opts: DecodeBatchOptions)
   return decodeHeader(payload, opts).header
 }
 
-function decodeBody(body: Uint8Array, header: BatchHeader, maxExpanded: number): BatchBlock[] {
+function decodeBody(
+  body: Uint8Array,
+  header: BatchHeader,
+  maxExpanded: number,
+  table: readonly Address[],
+): BatchBlock[] {
   const r = new ByteReader(body, 'body')
   const n = Number(header.lastBlock - header.firstBlock) + 1
   // Each block takes at least 3 body bytes (B1/B3/B4 uvarints) and all but the last a 32-byte
@@ -143,11 +169,33 @@ function decodeBody(body: Uint8Array, header: BatchHeader, maxExpanded: number):
     gasSeen.add(g)
     gasDict.push(g)
   }
-  const { refs: toRefs, size: toRefsSize } = readRefs(r, T, 2, 'to ref')
+  // C7: 0 = creation, 1 = literal (C8), 2 = table entry (C8a), k ≥ 3 = dictionary entry k − 3
+  const toRefs = new Int32Array(T)
+  const toKinds = new Uint8Array(T) // per new dictionary entry: 1 literal, 2 table
+  let toSize = 0
+  let literals = 0
+  for (let i = 0; i < T; i++) {
+    const ref = r.uint('to ref', toSize + 2)
+    if (ref === 0) toRefs[i] = -1
+    else if (ref <= 2) {
+      toKinds[toSize] = ref
+      if (ref === 1) literals++
+      toRefs[i] = toSize++
+    } else toRefs[i] = ref - 3
+  }
+  const toLiterals = r.bytes(20 * literals, 'to addresses')
   const toDict: Address[] = []
   const toSeen = new Set<string>()
-  for (let k = toRefsSize; k > 0; k--) {
-    const a = toHex(r.bytes(20, 'to address')) as Address
+  let lit = 0
+  for (let k = 0; k < toSize; k++) {
+    let a: Address
+    if (toKinds[k] === 1) {
+      a = toHex(toLiterals.subarray(20 * lit, 20 * lit + 20)) as Address
+      lit++
+    } else {
+      if (table.length === 0) throw new MalformedBatchError('to table ref with an empty table')
+      a = table[r.uint('to table ref', table.length - 1)]!
+    }
     if (toSeen.has(a)) throw new MalformedBatchError('address dictionary repeats a value')
     toSeen.add(a)
     toDict.push(a)
@@ -166,7 +214,7 @@ function decodeBody(body: Uint8Array, header: BatchHeader, maxExpanded: number):
     if (v > U256_MAX) throw new MalformedBatchError(`tx ${i}: value above 2^256 - 1`)
     values.push(v)
   }
-  const calldata = readCalldata(r, T, maxExpanded)
+  const calldata = readCalldata(r, T, maxExpanded, table)
   const accessLists: AccessListItem[][] = []
   for (let i = 0; i < T; i++) {
     if (types[i] === 0) {
@@ -242,8 +290,9 @@ function bytes32ToBigint(buf: Uint8Array, offset: number): bigint {
 
 /** Decodes and validates a payload (spec §2–§3, §7). Throws BatchDecodeError subclasses. */
 export function decodeBatch(payload: Uint8Array, opts: DecodeBatchOptions): Batch {
-  const { header, bodyLength, bodyOffset } = decodeHeader(payload, opts)
+  const { header, contextHash, bodyLength, bodyOffset } = decodeHeader(payload, opts)
+  const context = checkContext(contextHash, opts.context)
   const body = decompressBody(payload.subarray(bodyOffset), bodyLength)
   const max = opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES
-  return { header, blocks: decodeBody(body, header, max) }
+  return { header, blocks: decodeBody(body, header, max, context.table) }
 }

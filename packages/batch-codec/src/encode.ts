@@ -8,6 +8,7 @@ import {
 import { ByteWriter, S_LIMIT, U64_MAX, U256_MAX, uvarintLength, zigzag } from './bytes.js'
 import { CalldataEncoder } from './calldata.js'
 import { chooseBrotliQuality, compressBody } from './compress.js'
+import { type BatchContext, EMPTY_BATCH_CONTEXT } from './context.js'
 import { DictColumn } from './dict.js'
 import { BatchEncodeError, BatchPostRootMismatchError } from './errors.js'
 import { BATCH_VERSION, type Batch, type BatchBlock, type EncodeBatchOptions } from './types.js'
@@ -68,7 +69,12 @@ function checkHeader(header: BatchHeader, blocks: BatchBlock[]): void {
     throw new BatchPostRootMismatchError(prev!.number, prev!.stateRoot, header.postStateRoot)
 }
 
-function encodeTxColumns(columns: BatchColumn[], txs: SignedTx[], chainId: bigint): void {
+function encodeTxColumns(
+  columns: BatchColumn[],
+  txs: SignedTx[],
+  chainId: bigint,
+  context: BatchContext,
+): void {
   const T = txs.length
   const types = new Uint8Array(T)
   const sigR = new ByteWriter(T * 32 + 1)
@@ -76,15 +82,18 @@ function encodeTxColumns(columns: BatchColumn[], txs: SignedTx[], chainId: bigin
   const nonces = new ByteWriter()
   const gasRefs = new DictColumn<bigint>(1)
   const gasValues = new ByteWriter()
-  const toRefs = new DictColumn<string>(2)
+  // C7: 0 = creation, 1 = literal (C8), 2 = table entry (C8a), k ≥ 3 = batch dictionary entry k − 3
+  const toIndex = new Map<string, number>()
+  const toRefs = new ByteWriter()
   const toValues = new ByteWriter()
+  const toTable = new ByteWriter()
   const tipRefs = new DictColumn<bigint>(1)
   const tipValues = new ByteWriter()
   const capRefs = new DictColumn<bigint>(1)
   const capValues = new ByteWriter()
   const exponents = new Uint8Array(T)
   const mantissas = new ByteWriter()
-  const calldata = new CalldataEncoder()
+  const calldata = new CalldataEncoder(context)
   const accessLists = new ByteWriter()
   const lastIndexOfNonce = new Map<bigint, number>()
 
@@ -128,10 +137,23 @@ function encodeTxColumns(columns: BatchColumn[], txs: SignedTx[], chainId: bigin
     lastIndexOfNonce.set(tx.nonce, i)
 
     if (gasRefs.add(tx.gasLimit)) gasValues.uvarint(tx.gasLimit)
-    if (tx.to === null) toRefs.refs.uvarint(0)
+    if (tx.to === null) toRefs.uvarint(0)
     else {
       check(/^0x[0-9a-fA-F]{40}$/.test(tx.to), `${where}: bad to address`)
-      if (toRefs.add(tx.to.toLowerCase())) toValues.bytes(fromHex(tx.to))
+      const a = tx.to.toLowerCase()
+      const at = toIndex.get(a)
+      if (at !== undefined) toRefs.uvarint(at + 3)
+      else {
+        toIndex.set(a, toIndex.size)
+        const t = context.index.get(a)
+        if (t !== undefined) {
+          toRefs.uvarint(2)
+          toTable.uvarint(t)
+        } else {
+          toRefs.uvarint(1)
+          toValues.bytes(fromHex(a))
+        }
+      }
     }
     // Tips take a handful of values; the cap over the tip follows the block's base fee.
     if (tipRefs.add(tip)) tipValues.uvarint(tip)
@@ -157,8 +179,9 @@ function encodeTxColumns(columns: BatchColumn[], txs: SignedTx[], chainId: bigin
     { name: 'C4 nonces', bytes: nonces.finish() },
     { name: 'C5 gas-limit refs', bytes: gasRefs.refs.finish() },
     { name: 'C6 gas-limit values', bytes: gasValues.finish() },
-    { name: 'C7 to refs', bytes: toRefs.refs.finish() },
+    { name: 'C7 to refs', bytes: toRefs.finish() },
     { name: 'C8 to addresses', bytes: toValues.finish() },
+    { name: 'C8a to table refs', bytes: toTable.finish() },
     { name: 'C9 tip refs', bytes: tipRefs.refs.finish() },
     { name: 'C10 tips', bytes: tipValues.finish() },
     { name: 'C11 fee-cap refs', bytes: capRefs.refs.finish() },
@@ -173,7 +196,10 @@ function encodeTxColumns(columns: BatchColumn[], txs: SignedTx[], chainId: bigin
 export type BatchColumn = { name: string; bytes: Uint8Array }
 
 /** The body's columns in order (spec §3), named: for size analysis in benchmarks. */
-export function encodeBatchColumns(batch: Batch): BatchColumn[] {
+export function encodeBatchColumns(
+  batch: Batch,
+  context: BatchContext = EMPTY_BATCH_CONTEXT,
+): BatchColumn[] {
   const { header, blocks } = batch
   checkHeader(header, blocks)
   const b1 = new ByteWriter()
@@ -205,21 +231,29 @@ export function encodeBatchColumns(batch: Batch): BatchColumn[] {
     columns,
     blocks.flatMap((b) => b.txs),
     header.chainId,
+    context,
   )
   return columns
 }
 
 /** The uncompressed body (spec §3). */
-export function encodeBatchBody(batch: Batch): Uint8Array {
-  const columns = encodeBatchColumns(batch)
+export function encodeBatchBody(
+  batch: Batch,
+  context: BatchContext = EMPTY_BATCH_CONTEXT,
+): Uint8Array {
+  const columns = encodeBatchColumns(batch, context)
   const body = new ByteWriter(columns.reduce((n, c) => n + c.bytes.length, 0) + 1)
   for (const c of columns) body.bytes(c.bytes)
   return body.finish()
 }
 
-/** Encodes a batch into its payload: version ‖ header ‖ brotli(body) (spec §2). */
+/**
+ * Encodes a batch into its payload: version ‖ header ‖ brotli(body) (spec §2), referencing
+ * `opts.context` (the address table of its predecessors, §3.5; default: none).
+ */
 export function encodeBatch(batch: Batch, opts: EncodeBatchOptions = {}): Uint8Array {
-  const body = encodeBatchBody(batch)
+  const context = opts.context ?? EMPTY_BATCH_CONTEXT
+  const body = encodeBatchBody(batch, context)
   const { header } = batch
   const quality = opts.quality ?? chooseBrotliQuality(body.length, opts.timeBudgetMs)
   check(Number.isInteger(quality) && quality >= 0 && quality <= 11, 'quality must be 0..11')
@@ -235,6 +269,7 @@ export function encodeBatch(batch: Batch, opts: EncodeBatchOptions = {}): Uint8A
   out.uvarint(header.l1OriginLast - header.l1OriginFirst)
   out.uvarint(header.depositCursorStart)
   out.uvarint(header.depositCursorEnd - header.depositCursorStart)
+  out.bytes(fromHex(context.hash))
   out.uvarint(body.length)
   out.bytes(compressBody(body, quality))
   return out.finish()

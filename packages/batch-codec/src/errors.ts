@@ -71,3 +71,33 @@ export class InvalidBatchTxError extends BatchDecodeError {
 export class InvalidBlobError extends BatchDecodeError {
   override name = 'InvalidBlobError'
 }
+
+/**
+ * The batch references an address table (README §3.5) and the caller gave no context. Not a
+ * fault of the batch: decode it again with the context of its predecessors.
+ */
+export class BatchContextRequiredError extends BatchDecodeError {
+  override name = 'BatchContextRequiredError'
+  constructor(readonly contextHash: Hex) {
+    super(`batch needs the address table of its predecessors (context hash ${contextHash})`)
+  }
+}
+
+/**
+ * The context given is not the one the batch was encoded with (its header commits to the
+ * table's hash): a wrong set of predecessors, or a batch committed with a wrong hash.
+ */
+export class BatchContextMismatchError extends BatchDecodeError {
+  override name = 'BatchContextMismatchError'
+  constructor(
+    readonly expected: Hex,
+    readonly given: Hex,
+  ) {
+    super(`batch was encoded against address table ${expected}, the context given is ${given}`)
+  }
+}
+
+/** A context cannot be built: a predecessor's address list is missing or not addresses. */
+export class BatchContextUnavailableError extends LanesError {
+  override name = 'BatchContextUnavailableError'
+}

@@ -1,7 +1,8 @@
 import type { BatchHeader, Hex, SignedTx } from '@lanes/core'
+import type { BatchContext } from './context.js'
 
 /** The wire format this codec writes and the only one it reads (README §2). */
-export const BATCH_VERSION = 3
+export const BATCH_VERSION = 4
 
 /** One L2 block as a batch carries it: deposits are not carried, only the cursor after them. */
 export type BatchBlock = {
@@ -26,6 +27,8 @@ export type EncodeBatchOptions = {
   quality?: number
   /** time budget for compression when choosing the quality (default 1000 ms) */
   timeBudgetMs?: number
+  /** the address table of the batch's predecessors (README §3.5); default: empty */
+  context?: BatchContext
 }
 
 export type DecodeBatchOptions = {
@@ -33,6 +36,11 @@ export type DecodeBatchOptions = {
   chainId: bigint
   /** bound on the decompressed body (default 64 MiB) */
   maxDecompressedBytes?: number
+  /**
+   * the address table of the batch's predecessors (README §3.5). Required when the header
+   * commits to a non-empty table; must match the header's hash when given.
+   */
+  context?: BatchContext
 }
 
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024

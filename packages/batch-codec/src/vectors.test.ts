@@ -3,6 +3,7 @@ import { decodeTransaction, fromHex, keccak256Hex, toHex } from '@lanes/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { toBlobs } from './blob.js'
+import { type BatchContext, batchAddresses, buildBatchContext } from './context.js'
 import { decodeBatch } from './decode.js'
 import { encodeBatch, encodeBatchBody } from './encode.js'
 import { BatchDecodeError } from './errors.js'
@@ -11,7 +12,7 @@ import type { Batch } from './types.js'
 
 // Conformance vectors for other implementations (see README §10). Regenerate with
 // UPDATE_VECTORS=1 only when the format changes on purpose.
-const file = new URL('../vectors/batch-v3.json', import.meta.url)
+const file = new URL('../vectors/batch-v4.json', import.meta.url)
 const chainId = 42_069n
 
 type JsonBatch = {
@@ -27,9 +28,19 @@ type JsonBatch = {
 }
 type Vectors = {
   chainId: string
-  valid: Array<{ name: string; payload: string; body: string; batch: JsonBatch }>
-  invalid: Array<{ name: string; payload: string; error: string }>
+  valid: Array<{
+    name: string
+    /** the address table (README §3.5) the payload was encoded against; absent = none */
+    context?: string[]
+    contextHash: string
+    payload: string
+    body: string
+    batch: JsonBatch
+  }>
+  invalid: Array<{ name: string; context?: string[]; payload: string; error: string }>
   blobs: Array<{ name: string; payload: string; blobs: Array<{ keccak256: string; head: string }> }>
+  /** the table a batch after the valid ones (newest first, as named) would reference */
+  chainContext: { from: string[]; table: string[]; hash: string }
 }
 
 function toJson(batch: Batch): JsonBatch {
@@ -102,23 +113,54 @@ function errorName(f: () => unknown): string {
   return 'none'
 }
 
+const OTHER = '0x00000000000000000000000000000000000000aa'
+
+/**
+ * A context holding every other address the batch names (so some are table refs, some
+ * literals) behind one it does not use (so indexes do not start at 0).
+ */
+function contextFor(b: Batch): BatchContext {
+  const own = [...new Set(batchAddresses(b.blocks.flatMap((x) => x.txs)))]
+  return buildBatchContext([[OTHER as `0x${string}`], own.filter((_, i) => i % 2 === 0)])
+}
+
+const ctxOf = (table: string[] | undefined) =>
+  table ? { context: buildBatchContext([table as `0x${string}`[]]) } : {}
+
 function generate(): Vectors {
-  const batches = fc.sample(arbBatch(chainId), { numRuns: 3, seed: 2026 })
-  const valid = batches.map((b, i) => ({
-    name: `random-${i}`,
-    payload: toHex(encodeBatch(b, { quality: 11 })),
-    body: toHex(encodeBatchBody(b)),
-    batch: toJson(b),
-  }))
+  const batches = fc.sample(arbBatch(chainId), { numRuns: 4, seed: 2026 })
+  const valid = batches.map((b, i) => {
+    // the first is self-contained; the others reference a table
+    const context = i === 0 ? undefined : contextFor(b)
+    return {
+      name: `random-${i}${context ? '-with-context' : ''}`,
+      ...(context ? { context: [...context.table] } : {}),
+      contextHash: (context ?? buildBatchContext([])).hash,
+      payload: toHex(encodeBatch(b, { quality: 11, ...(context ? { context } : {}) })),
+      body: toHex(encodeBatchBody(b, context)),
+      batch: toJson(b),
+    }
+  })
   const good = fromHex(valid[0]!.payload)
   const mutate = (f: (p: Uint8Array) => Uint8Array) => toHex(f(good.slice()))
+  const withCtx = valid[1]!
   const invalid = [
     { name: 'empty', payload: '0x' },
-    { name: 'version-2', payload: mutate((p) => poke(p, 0, 2)) },
+    { name: 'version-3', payload: mutate((p) => poke(p, 0, 3)) },
     { name: 'truncated', payload: mutate((p) => p.subarray(0, p.length - 3)) },
     { name: 'trailing-byte', payload: mutate((p) => Uint8Array.from([...p, 0])) },
     { name: 'wrong-chain', payload: mutate((p) => poke(p, 1, 1)) },
-  ].map((v) => ({ ...v, error: errorName(() => decodeBatch(fromHex(v.payload), { chainId })) }))
+    { name: 'context-missing', payload: withCtx.payload },
+    {
+      name: 'context-wrong',
+      context: [...withCtx.context!].reverse(),
+      payload: withCtx.payload,
+    },
+    { name: 'context-given-to-self-contained', context: [OTHER], payload: valid[0]!.payload },
+  ].map((v) => ({
+    ...v,
+    error: errorName(() => decodeBatch(fromHex(v.payload), { chainId, ...ctxOf(v.context) })),
+  }))
   const blobPayload = new Uint8Array(130_100).map((_, i) => (i * 7 + 3) & 0xff)
   const blobs = [
     {
@@ -130,26 +172,45 @@ function generate(): Vectors {
       })),
     },
   ]
-  return { chainId: chainId.toString(), valid, invalid, blobs }
+  const from = [...valid].reverse()
+  const chain = buildBatchContext(
+    from.map((v) => batchAddresses(fromJson(v.batch).blocks.flatMap((b) => b.txs))),
+  )
+  const chainContext = { from: from.map((v) => v.name), table: [...chain.table], hash: chain.hash }
+  return { chainId: chainId.toString(), valid, invalid, blobs, chainContext }
 }
 
-describe('conformance vectors (vectors/batch-v3.json)', () => {
+describe('conformance vectors (vectors/batch-v4.json)', () => {
   if (process.env.UPDATE_VECTORS) writeFileSync(file, `${JSON.stringify(generate(), null, 1)}\n`)
   const vectors = JSON.parse(readFileSync(file, 'utf8')) as Vectors
 
   it('decodes every valid payload to the stated batch and re-encodes the same body', () => {
     for (const v of vectors.valid) {
-      const batch = decodeBatch(fromHex(v.payload), { chainId })
+      const { context } = ctxOf(v.context)
+      expect((context ?? buildBatchContext([])).hash).toBe(v.contextHash)
+      const batch = decodeBatch(fromHex(v.payload), { chainId, ...ctxOf(v.context) })
       expect(toJson(batch)).toEqual(v.batch)
-      expect(toHex(encodeBatchBody(fromJson(v.batch)))).toBe(v.body)
+      expect(toHex(encodeBatchBody(fromJson(v.batch), context))).toBe(v.body)
     }
   })
 
   it('rejects every invalid payload with the stated error', () => {
     for (const v of vectors.invalid) {
       expect(v.error).not.toBe('none')
-      expect(errorName(() => decodeBatch(fromHex(v.payload), { chainId }))).toBe(v.error)
+      expect(
+        errorName(() => decodeBatch(fromHex(v.payload), { chainId, ...ctxOf(v.context) })),
+      ).toBe(v.error)
     }
+  })
+
+  it('builds the stated table from the address lists of the valid batches', () => {
+    const { from, table, hash } = vectors.chainContext
+    const byName = new Map(vectors.valid.map((v) => [v.name, fromJson(v.batch)]))
+    const got = buildBatchContext(
+      from.map((name) => batchAddresses(byName.get(name)!.blocks.flatMap((b) => b.txs))),
+    )
+    expect([...got.table]).toEqual(table)
+    expect(got.hash).toBe(hash)
   })
 
   it('packs blobs to the stated bytes', () => {
