@@ -52,6 +52,12 @@ export const ProverConfigSchema = Type.Object({
     default: true,
     description: 'send finalizeBatch for verified batches (false: verify only)',
   }),
+  finalizeMaxBatches: Type.Integer({
+    minimum: 1,
+    maximum: 256,
+    default: 32,
+    description: 'most consecutive batches one finalizeBatches tx covers',
+  }),
   feeBumpAfterMs: Type.Integer({
     minimum: 100,
     default: 12_000,

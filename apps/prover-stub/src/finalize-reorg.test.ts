@@ -170,9 +170,18 @@ describe('prover-stub finalizes again what an L1 reorg dropped', () => {
     for (const i of [0n, 1n, 2n]) await commit(i)
     const prover = new ProverService(config(), silent)
     expect(await finalizeUpTo(prover, 3n)).toBe(3n)
-    // automine: finalize 1 and 2 sit in the last two blocks
-    await rpc('anvil_reorg', [2, []])
-    expect(await nextFinalized()).toBe(1n)
+    // automine: the last block holds the finalize tx (of a run) that reached batch 2
+    const events = await pub.getContractEvents({
+      address: rollup,
+      abi: rollupAbi,
+      eventName: 'BatchFinalized',
+      fromBlock: startBlock,
+    })
+    const last = events.at(-1)!
+    const runStart = events.find((e) => e.transactionHash === last.transactionHash)!.args
+      .batchIndex!
+    await rpc('anvil_reorg', [1, []])
+    expect(await nextFinalized()).toBe(runStart)
     expect(await finalizeUpTo(prover, 3n)).toBe(3n)
     expect(await finalizedIndices()).toEqual([0, 1, 2])
     await prover.stop()
@@ -182,7 +191,8 @@ describe('prover-stub finalizes again what an L1 reorg dropped', () => {
     for (const i of [3n, 4n]) await commit(i)
     await rpc('evm_setAutomine', [false])
     try {
-      const prover = new ProverService(config(), silent)
+      // one batch per finalize tx, so that two finalize txs with consecutive nonces exist
+      const prover = new ProverService({ ...config(), finalizeMaxBatches: 1 }, silent)
       expect(await finalizeUpTo(prover, 4n, true)).toBe(4n)
       // finalize 4 is sent (pooled, not mined) on top of finalize 3's nonce
       await prover.step()

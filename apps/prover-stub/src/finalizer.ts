@@ -11,7 +11,10 @@ import type { ProverStore } from './store.js'
 
 /** A finalize tx we signed and recorded before sending (so a restart finds it). */
 type Pending = {
+  /** first batch of the run */
   index: string
+  /** batches in the run (absent in records written before runs: 1) */
+  count?: number
   nonce: number
   hashes: Hex[]
   maxFeePerGas: string
@@ -29,6 +32,8 @@ export type FinalizerDeps = {
   l2ChainId: bigint
   store: ProverStore
   feeBumpAfterMs: number
+  /** most consecutive batches in one finalizeBatches tx */
+  maxBatches: number
   log: (msg: string, fields?: Record<string, unknown>) => void
   now?: () => number
 }
@@ -40,9 +45,11 @@ export function bumpFee(fee: bigint): bigint {
 }
 
 /**
- * Sends finalizeBatch for verified batches, strictly in order, after the finalization delay.
- * One nonce owner: the signed tx is recorded before it is sent, stuck txs are re-sent with the
- * same nonce and higher fees, and a restart resumes the recorded tx instead of sending another.
+ * Finalizes verified batches, strictly in order, after the finalization delay: every batch that
+ * is due goes into one finalizeBatches tx (up to maxBatches), so finalization keeps up however
+ * many batches L1 takes per block. One nonce owner: the signed tx is recorded before it is sent,
+ * stuck txs are re-sent with the same nonce and higher fees, and a restart resumes the recorded
+ * tx instead of sending another.
  */
 export class Finalizer {
   private l1ChainId: number | undefined
@@ -59,7 +66,9 @@ export class Finalizer {
     else this.d.store.db.prepare("DELETE FROM prover_meta WHERE key = 'finalizePending'").run()
   }
 
-  private async send(p: Pending, data: Hex): Promise<Pending> {
+  private async send(p: Pending): Promise<Pending> {
+    const count = p.count ?? 1
+    const data = await this.calldata(BigInt(p.index), count)
     this.l1ChainId ??= await this.d.l1.getChainId()
     const signed = await this.d.account.signTransaction({
       type: 'eip1559',
@@ -67,7 +76,7 @@ export class Finalizer {
       nonce: p.nonce,
       to: this.d.rollup,
       data,
-      gas: 200_000n,
+      gas: 120_000n + 60_000n * BigInt(count),
       maxFeePerGas: BigInt(p.maxFeePerGas),
       maxPriorityFeePerGas: BigInt(p.maxPriorityFeePerGas),
     })
@@ -82,12 +91,12 @@ export class Finalizer {
       // already known / nonce too low: an earlier attempt is in the pool or mined; receipts tell
       if (!/already known|nonce too low|replacement transaction underpriced/i.test(msg)) throw e
     }
-    this.d.log('finalize tx sent', { batch: p.index, nonce: p.nonce, hash })
+    this.d.log('finalize tx sent', { batch: p.index, batches: count, nonce: p.nonce, hash })
     return next
   }
 
-  /** One step: settle a pending tx, or send the next finalize. Returns the index finalized, if any. */
-  async tick(): Promise<bigint | undefined> {
+  /** One step: settle a pending tx, or send the next finalize. Returns how many batches it saw finalized. */
+  async tick(): Promise<number> {
     const { l1, rollup, store } = this.d
     const nextFinalized = (await l1.readContract({
       address: rollup,
@@ -106,13 +115,15 @@ export class Finalizer {
         const receipt = await l1.getTransactionReceipt({ hash }).catch(() => undefined)
         if (receipt) {
           this.setPending(undefined)
+          const count = pending.count ?? 1
           if (receipt.status === 'success') {
-            store.setStatus(BigInt(pending.index), 'finalized', hash)
-            this.d.log('batch finalized', { batch: pending.index, hash })
-            return BigInt(pending.index)
+            const first = BigInt(pending.index)
+            for (let i = 0n; i < BigInt(count); i++) store.setStatus(first + i, 'finalized', hash)
+            this.d.log('batches finalized', { batch: pending.index, batches: count, hash })
+            return count
           }
-          this.d.log('finalize tx reverted', { batch: pending.index, hash })
-          return undefined
+          this.d.log('finalize tx reverted', { batch: pending.index, batches: count, hash })
+          return 0
         }
       }
       const mined = await l1.getTransactionCount({
@@ -122,7 +133,7 @@ export class Finalizer {
       if (mined > pending.nonce) {
         // the nonce was used by a tx we cannot see (e.g. reorged away): start over
         this.setPending(undefined)
-        return undefined
+        return 0
       }
       if (mined < pending.nonce || BigInt(pending.index) > nextFinalized) {
         // an L1 reorg dropped an earlier finalize: ours waits behind a nonce gap, or finalizes
@@ -132,18 +143,15 @@ export class Finalizer {
           nonce: mined,
         })
         this.setPending(undefined)
-        return undefined
+        return 0
       }
       const pooled = await Promise.all(
         pending.hashes.map((hash) => l1.getTransaction({ hash }).then(Boolean, () => false)),
       )
       if (!pooled.includes(true)) {
         // neither mined nor pooled (an L1 reorg drops its txs): send it again now
-        await this.send(
-          pending,
-          this.calldata(BigInt(pending.index), await this.attest(BigInt(pending.index))),
-        )
-        return undefined
+        await this.send(pending)
+        return 0
       }
       if ((this.d.now ?? Date.now)() - pending.sentAt >= this.d.feeBumpAfterMs) {
         const bumped = {
@@ -151,37 +159,13 @@ export class Finalizer {
           maxFeePerGas: bumpFee(BigInt(pending.maxFeePerGas)).toString(),
           maxPriorityFeePerGas: bumpFee(BigInt(pending.maxPriorityFeePerGas)).toString(),
         }
-        await this.send(
-          bumped,
-          this.calldata(BigInt(pending.index), await this.attest(BigInt(pending.index))),
-        )
+        await this.send(bumped)
       }
-      return undefined
+      return 0
     }
 
-    const rec = store.batch(nextFinalized)
-    if (!rec || (rec.status !== 'verified' && rec.status !== 'finalizing')) return undefined
-    const [stored, delay, head] = await Promise.all([
-      l1.readContract({
-        address: rollup,
-        abi: rollupAbi,
-        functionName: 'batches',
-        args: [nextFinalized],
-      }),
-      l1.readContract({ address: rollup, abi: rollupAbi, functionName: 'finalizationDelay' }),
-      l1.getBlock({ blockTag: 'latest' }),
-    ])
-    const committedAt = (stored as { committedAt: bigint }).committedAt
-    if (head.timestamp < committedAt + (delay as bigint)) return undefined
-    if ((stored as { dataHash: Hex }).dataHash !== rec.dataHash) {
-      this.d.log(
-        'L1 holds a different batch at this index than the one verified; waiting for derive',
-        {
-          batch: String(nextFinalized),
-        },
-      )
-      return undefined
-    }
+    const count = await this.dueRun(nextFinalized)
+    if (count === 0) return 0
     const fees = await l1.estimateFeesPerGas()
     // latest, not pending: we send one finalize at a time, so every earlier one is mined, and a
     // tx a reorg left queued behind a gap must not push our nonce past the gap
@@ -189,19 +173,47 @@ export class Finalizer {
       address: this.d.account.address,
       blockTag: 'latest',
     })
-    store.setStatus(nextFinalized, 'finalizing')
-    await this.send(
-      {
-        index: nextFinalized.toString(),
-        nonce,
-        hashes: [],
-        maxFeePerGas: fees.maxFeePerGas.toString(),
-        maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
-        sentAt: 0,
-      },
-      this.calldata(nextFinalized, await this.attest(nextFinalized)),
-    )
-    return undefined
+    for (let i = 0n; i < BigInt(count); i++) store.setStatus(nextFinalized + i, 'finalizing')
+    await this.send({
+      index: nextFinalized.toString(),
+      count,
+      nonce,
+      hashes: [],
+      maxFeePerGas: fees.maxFeePerGas.toString(),
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+      sentAt: 0,
+    })
+    return 0
+  }
+
+  /** How many batches from `first` on are verified, past the delay and the ones L1 holds. */
+  private async dueRun(first: bigint): Promise<number> {
+    const { l1, rollup, store } = this.d
+    const [delay, head] = await Promise.all([
+      l1.readContract({ address: rollup, abi: rollupAbi, functionName: 'finalizationDelay' }),
+      l1.getBlock({ blockTag: 'latest' }),
+    ])
+    let count = 0
+    for (; count < this.d.maxBatches; count++) {
+      const index = first + BigInt(count)
+      const rec = store.batch(index)
+      if (!rec || (rec.status !== 'verified' && rec.status !== 'finalizing')) break
+      const stored = (await l1.readContract({
+        address: rollup,
+        abi: rollupAbi,
+        functionName: 'batches',
+        args: [index],
+      })) as { committedAt: bigint; dataHash: Hex }
+      if (head.timestamp < stored.committedAt + (delay as bigint)) break
+      if (stored.dataHash !== rec.dataHash) {
+        this.d.log(
+          'L1 holds a different batch at this index than the one verified; waiting for derive',
+          { batch: String(index) },
+        )
+        break
+      }
+    }
+    return count
   }
 
   private async attest(index: bigint): Promise<Hex> {
@@ -218,11 +230,19 @@ export class Finalizer {
     return this.d.account.signMessage({ message: { raw: digest } })
   }
 
-  private calldata(index: bigint, attestation: Hex): Hex {
+  private async calldata(first: bigint, count: number): Promise<Hex> {
+    if (count === 1)
+      return encodeFunctionData({
+        abi: rollupAbi,
+        functionName: 'finalizeBatch',
+        args: [first, await this.attest(first)],
+      })
+    const attestations: Hex[] = []
+    for (let i = 0n; i < BigInt(count); i++) attestations.push(await this.attest(first + i))
     return encodeFunctionData({
       abi: rollupAbi,
-      functionName: 'finalizeBatch',
-      args: [index, attestation],
+      functionName: 'finalizeBatches',
+      args: [first, attestations],
     })
   }
 }

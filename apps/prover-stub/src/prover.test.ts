@@ -335,4 +335,29 @@ describe('prover-stub against a real anvil', () => {
     expect(await nextFinalized()).toBe(2n)
     await prover.stop()
   })
+
+  it('finalizes every batch that is due in one finalizeBatches tx', async () => {
+    for (const index of [2n, 3n, 4n]) {
+      const parent = seqHead.stateRoot
+      const blocks = await buildBlocks(2, 2)
+      await commit(index, parent, seqHead.stateRoot, blocks)
+    }
+    const prover = new ProverService(
+      { ...config(), dataDir: path.join(dir, 'prover-catch-up') },
+      silent,
+    )
+    for (let i = 0; i < 10 && (await nextFinalized()) < 5n; i++) await prover.step()
+    expect(await nextFinalized()).toBe(5n)
+    const logs = await pub.getContractEvents({
+      address: rollup,
+      abi: rollupAbi,
+      eventName: 'BatchFinalized',
+      fromBlock: startBlock,
+    })
+    const txOf = new Map(logs.map((l) => [l.args.batchIndex, l.transactionHash]))
+    expect(new Set([2n, 3n, 4n].map((i) => txOf.get(i))).size).toBe(1)
+    await prover.step()
+    expect(prover.status()).toMatchObject({ finalizedBatches: 5 })
+    await prover.stop()
+  })
 })

@@ -148,6 +148,7 @@ export class ProverService {
         l2ChainId: this.genesis.chainId,
         store: this.store,
         feeBumpAfterMs: this.config.feeBumpAfterMs,
+        maxBatches: this.config.finalizeMaxBatches,
         log: (msg, fields) => this.log.info(fields ?? {}, msg),
       })
     }
@@ -312,7 +313,7 @@ export class ProverService {
     this.metrics.l1Cursor.set(Number(this.follower.l1Cursor))
     if (this.finalizer && !this.halted) {
       const finalized = await this.finalizer.tick()
-      if (finalized !== undefined) this.metrics.finalized.inc()
+      if (finalized > 0) this.metrics.finalized.inc(finalized)
     }
   }
 

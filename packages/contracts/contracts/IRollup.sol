@@ -93,6 +93,7 @@ interface IRollup {
     error BadFinalizeIndex(uint64 expected, uint64 got);
     error FinalizationTooEarly(uint64 readyAt, uint64 now_);
     error BadAttestation();
+    error NothingToFinalize();
     error NothingToRevert(uint64 fromIndex);
     error BatchAlreadyFinalized(uint64 index);
     error DepositGasLimitOutOfRange(uint64 gasLimit);
@@ -122,6 +123,7 @@ interface IRollup {
     function commitBatch(BatchCommitment calldata c, bytes calldata data) external;
     function commitBatchBlobs(BatchCommitment calldata c, uint256 blobCount) external;
     function finalizeBatch(uint64 index, bytes calldata attestation) external;
+    function finalizeBatches(uint64 fromIndex, bytes[] calldata attestations) external;
     function revertBatches(uint64 fromIndex) external;
 
     function nextBatchIndex() external view returns (uint64);

@@ -204,6 +204,20 @@ contract Rollup is IRollup {
 
     function finalizeBatch(uint64 index, bytes calldata attestation) external {
         if (msg.sender != prover) revert NotProver();
+        _finalize(index, attestation);
+    }
+
+    /// Finalizes attestations.length consecutive batches from fromIndex in one tx, all or none,
+    /// so a prover keeps up with a batcher that commits more than one batch per L1 block.
+    function finalizeBatches(uint64 fromIndex, bytes[] calldata attestations) external {
+        if (msg.sender != prover) revert NotProver();
+        if (attestations.length == 0) revert NothingToFinalize();
+        for (uint256 i = 0; i < attestations.length; i++) {
+            _finalize(fromIndex + uint64(i), attestations[i]);
+        }
+    }
+
+    function _finalize(uint64 index, bytes calldata attestation) internal {
         uint64 expected = _nextFinalizedIndex;
         if (index != expected) revert BadFinalizeIndex(expected, index);
         if (index >= _nextBatchIndex) revert BatchNotCommitted(index);

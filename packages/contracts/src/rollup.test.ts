@@ -637,6 +637,45 @@ describe('Rollup.finalizeBatch and revertBatches', () => {
     expect(await read('nextFinalizedIndex')).toBe(2n)
   })
 
+  it('finalizes a run of batches in one tx, all or none', async () => {
+    for (const i of [0n, 1n, 2n]) await commit(commitment(i))
+    const dh = keccak256('0x1234')
+    const att = (i: bigint) =>
+      sign(i, i === 0n ? GENESIS_ROOT : root(Number(i)), root(Number(i) + 1), dh)
+    const [a0, a1, a2] = await Promise.all([att(0n), att(1n), att(2n)])
+    expect(await rejects(l1.prover, 'finalizeBatches', [0n, [a0, a1]])).toMatchObject({
+      errorName: 'FinalizationTooEarly',
+    })
+    await l1.testClient.increaseTime({ seconds: 100 })
+    await l1.testClient.mine({ blocks: 1 })
+    expect((await rejects(l1.user, 'finalizeBatches', [0n, [a0]])).errorName).toBe('NotProver')
+    expect((await rejects(l1.prover, 'finalizeBatches', [0n, []])).errorName).toBe(
+      'NothingToFinalize',
+    )
+    expect(await rejects(l1.prover, 'finalizeBatches', [1n, [a1]])).toEqual({
+      errorName: 'BadFinalizeIndex',
+      args: [0n, 1n],
+    })
+    // one bad attestation in the middle rejects the whole run
+    expect((await rejects(l1.prover, 'finalizeBatches', [0n, [a0, a2, a2]])).errorName).toBe(
+      'BadAttestation',
+    )
+    expect(await rejects(l1.prover, 'finalizeBatches', [0n, [a0, a1, a2, a2]])).toEqual({
+      errorName: 'BatchNotCommitted',
+      args: [3n],
+    })
+    const r = await send(l1.prover, 'finalizeBatches', [0n, [a0, a1, a2]])
+    expect(
+      events(r).map((e) => [e.eventName, (e.args as { batchIndex: bigint }).batchIndex]),
+    ).toEqual([
+      ['BatchFinalized', 0n],
+      ['BatchFinalized', 1n],
+      ['BatchFinalized', 2n],
+    ])
+    expect(await read('nextFinalizedIndex')).toBe(3n)
+    expect(await read('postStateRootOf', [2n])).toBe(root(3))
+  })
+
   it('reverts unfinalized batches and lets the sequencer re-commit', async () => {
     await send(l1.user, 'depositETH', [l1.user.account.address, 50_000n], 1n)
     const h1 = await read<Hex>('depositQueueHashAt', [1n])
