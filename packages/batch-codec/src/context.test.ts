@@ -210,8 +210,15 @@ describe('BatchContextChain', () => {
     // an L1 reorg back to block 19 undoes the revert and both replacements
     chain.rewindTo(19n)
     expect(chain.contextFor(4n).hash).toBe(before)
+    // a chain restored from a checkpoint (no undo records) still drops later entries
+    const restored = new BatchContextChain(4, chain.entries())
+    expect(restored.contextFor(4n).hash).toBe(before)
+    restored.rewindTo(12n)
+    expect(restored.entries().map((e) => e.index)).toEqual([0n, 1n, 2n])
     // and back to block 11 forgets what came after it
     chain.rewindTo(11n)
     expect(chain.entries().map((e) => e.index)).toEqual([0n, 1n])
+    chain.pruneBelow(1n)
+    expect(() => chain.contextFor(2n)).toThrow(BatchContextUnavailableError)
   })
 })

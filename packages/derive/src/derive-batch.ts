@@ -1,4 +1,12 @@
-import { type Batch, decodeBatch, fromBlobs } from '@lanes/batch-codec'
+import {
+  type Batch,
+  type BatchContext,
+  BatchContextRequiredError,
+  decodeBatch,
+  decodeBatchContextHash,
+  EMPTY_BATCH_CONTEXT,
+  fromBlobs,
+} from '@lanes/batch-codec'
 import { rollupAbi } from '@lanes/contracts'
 import {
   type BatchHeader,
@@ -49,6 +57,13 @@ export type DeriveBatchOptions = {
   /** sender recovery for many txs at once (e.g. a SenderRecoveryPool); default: one by one */
   recoverSenders?: (txs: SignedTx[]) => Promise<readonly Hex[]>
   maxDecompressedBytes?: number
+  /**
+   * The address table of batch `index` (batch-codec README §3.5), built from the canonical
+   * batches before it; asked only for batches whose header names a non-empty table. The
+   * follower passes its BatchContextChain. Without it such a batch is an InvalidBatchError
+   * whose cause is BatchContextRequiredError.
+   */
+  contextFor?: (batchIndex: bigint) => BatchContext
 }
 
 async function fetchPayload(
@@ -127,12 +142,21 @@ export async function deriveBatch(
   const payload = await fetchPayload(l1, log, at)
   let batch: Batch
   try {
-    batch = decodeBatch(payload, {
+    const opts = {
       chainId: options.chainId,
       ...(options.maxDecompressedBytes
         ? { maxDecompressedBytes: options.maxDecompressedBytes }
         : {}),
-    })
+    }
+    // A batch committed after an invalid or unknown predecessor has no context to decode
+    // against: it is refused like any other undecodable batch (the chain must be reverted).
+    const hash = decodeBatchContextHash(payload, opts)
+    let context: BatchContext | undefined
+    if (hash !== EMPTY_BATCH_CONTEXT.hash) {
+      if (!options.contextFor) throw new BatchContextRequiredError(hash)
+      context = options.contextFor(log.batchIndex)
+    }
+    batch = decodeBatch(payload, { ...opts, ...(context ? { context } : {}) })
   } catch (cause) {
     throw new InvalidBatchError(at, (cause as Error).message, { cause })
   }

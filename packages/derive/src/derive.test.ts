@@ -1,6 +1,13 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { BATCH_VERSION, encodeBatch, toBlobs } from '@lanes/batch-codec'
+import {
+  BATCH_VERSION,
+  BatchContextUnavailableError,
+  batchAddresses,
+  buildBatchContext,
+  encodeBatch,
+  toBlobs,
+} from '@lanes/batch-codec'
 import { deployRollup, rollupAbi, waitForReceipt } from '@lanes/contracts'
 import { type BatchHeader, decodeTransaction, type SignedTx } from '@lanes/core'
 import { ANVIL_KEYS, type Anvil, startAnvil } from '@lanes/test/harness'
@@ -168,19 +175,24 @@ describe('derive from a real anvil', () => {
 
     const txs1 = await signedTxs(3, 5)
     const h1 = header(1n, 3n, 3n, root(2), root(3), 1n, 1n, 2n)
-    const p1 = encodeBatch({
-      header: h1,
-      blocks: [
-        {
-          number: 3n,
-          timestamp: 102n,
-          l1OriginNumber: 2n,
-          depositCursor: 1n,
-          stateRoot: root(3),
-          txs: txs1,
-        },
-      ],
-    })
+    // batch 1 names its recipient through the address table of batch 0 (codec README §3.5)
+    const context = buildBatchContext([batchAddresses(txs)])
+    const p1 = encodeBatch(
+      {
+        header: h1,
+        blocks: [
+          {
+            number: 3n,
+            timestamp: 102n,
+            l1OriginNumber: 2n,
+            depositCursor: 1n,
+            stateRoot: root(3),
+            txs: txs1,
+          },
+        ],
+      },
+      { context },
+    )
     const c1 = await wallet().writeContract({
       address: rollup,
       abi: rollupAbi,
@@ -190,11 +202,32 @@ describe('derive from a real anvil', () => {
       kzg: await loadKzg(),
       maxFeePerBlobGas: 10n ** 10n,
     })
-    await waitForReceipt(pub, c1)
+    const r1 = await waitForReceipt(pub, c1)
 
     const follower = new RollupFollower(l1, { chainId: L2_CHAIN_ID, startBlock, confirmations: 0n })
     const batches = (await drain(follower)).filter((e) => e.type === 'batch')
     expect(batches.map((e) => e.batch.index)).toEqual([0n, 1n])
+    const ckpt = follower.checkpoint()
+    expect(ckpt.contexts?.map((e) => e.index)).toEqual([0n, 1n])
+
+    // resumed before batch 1: the checkpoint's address lists decode it; without them it is refused
+    const resume = (contexts: typeof ckpt.contexts) =>
+      new RollupFollower(l1, {
+        chainId: L2_CHAIN_ID,
+        startBlock,
+        confirmations: 0n,
+        checkpoint: { nextL1Block: r1.blockNumber, recent: [], ...(contexts ? { contexts } : {}) },
+      })
+    const resumed = (await drain(resume(ckpt.contexts!.slice(0, 1)))).filter(
+      (e) => e.type === 'batch',
+    )
+    expect(resumed.map((e) => e.batch.blocks[0]!.txs.map((t) => t.hash))).toEqual([
+      txs1.map((t) => t.hash),
+    ])
+    const refused = (await drain(resume(undefined))).find((e) => e.type === 'invalid')
+    expect(refused?.type === 'invalid' && refused.error.cause).toBeInstanceOf(
+      BatchContextUnavailableError,
+    )
     const [b0, b1] = batches.map((e) => e.batch)
     expect(b0!.daMode).toBe('calldata')
     expect(b0!.blocks[0]!.deposits.map((d) => d.queueIndex)).toEqual([0n])

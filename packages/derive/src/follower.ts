@@ -1,3 +1,9 @@
+import {
+  BatchContextChain,
+  type BatchContextEntry,
+  batchAddresses,
+  CONTEXT_BATCHES,
+} from '@lanes/batch-codec'
 import type { Hex } from 'viem'
 import { DepositQueue } from './deposits.js'
 import { type DeriveBatchOptions, type DerivedBatch, deriveBatch } from './derive-batch.js'
@@ -24,9 +30,14 @@ export type FollowerCheckpoint = {
   nextL1Block: bigint
   /** hashes of recently processed L1 blocks (range ends), newest last, to find a common ancestor */
   recent: Array<{ number: bigint; hash: Hex }>
+  /**
+   * address lists of the recent canonical batches (batch-codec README §3.5), stamped with the
+   * L1 block that committed them: a resumed follower decodes the next batches against them
+   */
+  contexts?: BatchContextEntry[]
 }
 
-export type RollupFollowerOptions = Omit<DeriveBatchOptions, 'deposits'> & {
+export type RollupFollowerOptions = Omit<DeriveBatchOptions, 'deposits' | 'contextFor'> & {
   /** L1 block of the Rollup deployment */
   startBlock: bigint
   /** only read L1 blocks this deep under the head */
@@ -44,6 +55,8 @@ const KEEP_RECENT = 256
  */
 export class RollupFollower {
   readonly deposits = new DepositQueue()
+  /** the canonical batches' address lists, for the next batches' address tables */
+  readonly contexts: BatchContextChain
   private nextL1Block: bigint
   private recent: Array<{ number: bigint; hash: Hex }>
   private depositsLoaded: boolean
@@ -55,10 +68,15 @@ export class RollupFollower {
     this.nextL1Block = options.checkpoint?.nextL1Block ?? options.startBlock
     this.recent = [...(options.checkpoint?.recent ?? [])]
     this.depositsLoaded = this.nextL1Block === options.startBlock
+    this.contexts = new BatchContextChain(CONTEXT_BATCHES, options.checkpoint?.contexts ?? [])
   }
 
   checkpoint(): FollowerCheckpoint {
-    return { nextL1Block: this.nextL1Block, recent: [...this.recent] }
+    return {
+      nextL1Block: this.nextL1Block,
+      recent: [...this.recent],
+      contexts: this.contexts.entries(),
+    }
   }
 
   /** The highest L1 block already read (startBlock - 1 before the first step). */
@@ -90,6 +108,7 @@ export class RollupFollower {
     const ancestor = await this.findRewind()
     if (ancestor !== undefined) {
       this.deposits.rewindTo(ancestor)
+      this.contexts.rewindTo(ancestor)
       this.recent = this.recent.filter((r) => r.number <= ancestor)
       this.nextL1Block = ancestor + 1n
       events.push({ type: 'rewind', l1Block: ancestor })
@@ -103,6 +122,8 @@ export class RollupFollower {
     events.push(...(await this.apply(logs)))
     this.recent.push({ number: end.number, hash: end.hash })
     if (this.recent.length > KEEP_RECENT) this.recent.splice(0, this.recent.length - KEEP_RECENT)
+    // a reorg never rewinds below the oldest block remembered (or restarts from startBlock)
+    this.contexts.forgetUndoBefore(this.recent[0]!.number)
     this.nextL1Block = to + 1n
     return events
   }
@@ -115,9 +136,12 @@ export class RollupFollower {
           this.deposits.add(log)
           break
         case 'BatchesReverted':
+          this.contexts.truncate(log.fromIndex, log.blockNumber)
           out.push({ type: 'reverted', fromIndex: log.fromIndex })
           break
         case 'BatchFinalized':
+          // a finalized batch is never replaced: no later replacement needs older lists
+          this.contexts.pruneBelow(log.batchIndex + 1n - BigInt(CONTEXT_BATCHES))
           out.push({
             type: 'finalized',
             batchIndex: log.batchIndex,
@@ -126,12 +150,21 @@ export class RollupFollower {
           break
         case 'BatchCommitted':
           try {
-            out.push({
-              type: 'batch',
-              batch: await deriveBatch(this.l1, log, { ...this.options, deposits: this.deposits }),
+            const batch = await deriveBatch(this.l1, log, {
+              ...this.options,
+              deposits: this.deposits,
+              contextFor: (index) => this.contexts.contextFor(index),
             })
+            this.contexts.set(
+              batch.index,
+              batchAddresses(batch.blocks.flatMap((b) => b.txs)),
+              log.blockNumber,
+            )
+            out.push({ type: 'batch', batch })
           } catch (error) {
             if (error instanceof InvalidBatchError || error instanceof BatchDataMismatchError) {
+              // its successors have no context until it is replaced
+              this.contexts.truncate(log.batchIndex, log.blockNumber)
               out.push({ type: 'invalid', batchIndex: log.batchIndex, l1TxHash: log.txHash, error })
             } else throw error
           }
