@@ -10,8 +10,14 @@ import {
 } from './arena.js'
 import { compareWords, equalWords, isZero } from './bytes.js'
 import { CorruptStoreError, UnsortedBatchError } from './errors.js'
-import { OP_LEAF, OP_NODE, runOps } from './hash-program.js'
-import { createRawKeccak, type RawKeccak } from './keccak-wasm.js'
+import {
+  createOpRunner,
+  type HashingMode,
+  OP_LEAF,
+  OP_NODE,
+  type OpRunner,
+  opWord,
+} from './hash-program.js'
 import type { StoredNode, VersionWrite } from './node-store.js'
 import { writePath } from './path.js'
 
@@ -74,7 +80,7 @@ function growF64(a: Float64Array<ArrayBufferLike>, need: number): Float64Array<A
  */
 export class TreeEngine implements VersionWrite {
   readonly arena = new Arena()
-  private readonly k: RawKeccak = createRawKeccak()
+  private readonly runner: OpRunner
   /** Reads a row of the latest stored version (for lazily loaded trees); undefined = none. */
   loader: ((path: Uint8Array) => StoredNode | undefined) | undefined
   /** Depth of the cache's eviction units: nodes above it stay pinned (see `evict`). */
@@ -114,6 +120,12 @@ export class TreeEngine implements VersionWrite {
   staleCount = 0
 
   private readonly scratchPath = new Uint8Array(PATH_STRIDE)
+  /** Op ranges the main thread hashes itself (outside the workers' segments). */
+  private readonly gaps: number[] = []
+
+  constructor(hashing: HashingMode = 'batched') {
+    this.runner = createOpRunner(hashing)
+  }
 
   get rowPathBuf(): Uint8Array {
     return this.rowPaths
@@ -195,14 +207,19 @@ export class TreeEngine implements VersionWrite {
     // hashing: independent subtrees (maybe on workers), then what lies above them
     if (this.segCount > 0 && hasher) {
       hasher.runSegments(this.arena, this.prog, this.segs, this.segCount)
+      const gaps = this.gaps
+      gaps.length = 0
       let from = 0
       for (let s = 0; s < this.segCount; s++) {
-        this.runRange(from, this.segs[2 * s]!)
+        gaps.push(from, this.segs[2 * s]!)
         from = this.segs[2 * s + 1]!
       }
-      this.runRange(from, this.progLen)
+      gaps.push(from, this.progLen)
+      this.runner.run(this.arena.nodes, this.arena.leaves, this.prog, gaps, gaps.length >> 1)
     } else {
-      this.runRange(0, this.progLen)
+      this.gaps.length = 0
+      this.gaps.push(0, this.progLen)
+      this.runner.run(this.arena.nodes, this.arena.leaves, this.prog, this.gaps, 1)
     }
 
     if (rows) this.serializeRows()
@@ -216,10 +233,6 @@ export class TreeEngine implements VersionWrite {
   }
 
   private leafDelta = 0
-
-  private runRange(from: number, to: number): void {
-    if (to > from) runOps(this.k, this.arena.nodes, this.arena.leaves, this.prog, from, to)
-  }
 
   // ---- structural pass ------------------------------------------------------------------
 
@@ -311,7 +324,7 @@ export class TreeEngine implements VersionWrite {
       this.addStale(d, this.bk, lo * 32, a.nodeVersion[i]!)
       a.nodeVersion[i] = this.version
     }
-    this.pushOp(OP_NODE, i, p * NODE_STRIDE + side * 32)
+    this.pushOp(opWord(OP_NODE, d), i, p * NODE_STRIDE + side * 32)
     this.pushEmit(EMIT_NODE, i, d, lo)
     return true
   }
@@ -342,7 +355,7 @@ export class TreeEngine implements VersionWrite {
 
   private finishNew(p: number, side: number, d: number, lo: number, i: number): void {
     this.finalizeChildren(i, d + 1)
-    this.pushOp(OP_NODE, i, p * NODE_STRIDE + side * 32)
+    this.pushOp(opWord(OP_NODE, d), i, p * NODE_STRIDE + side * 32)
     this.pushEmit(EMIT_NODE, i, d, lo)
   }
 
@@ -445,7 +458,7 @@ export class TreeEngine implements VersionWrite {
     const dirty = a.leafDirty[j] === 1
     if (!dirty && a.leafDepth[j] === d && a.leafVersion[j]! >= 0) return
     const dst = p * NODE_STRIDE + side * 32
-    if (dirty) this.pushOp(OP_LEAF, j, dst)
+    if (dirty) this.pushOp(opWord(OP_LEAF, d), j, dst)
     else {
       const s = j * LEAF_STRIDE + 64
       const nodes = a.nodes

@@ -1,6 +1,5 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads'
-import { runOps } from './hash-program.js'
-import { createRawKeccak } from './keccak-wasm.js'
+import { createOpRunner } from './hash-program.js'
 import {
   C_BUFGEN,
   C_DONE,
@@ -16,7 +15,8 @@ const { ctrl: ctrlSab, port } = workerData as {
   port: import('node:worker_threads').MessagePort
 }
 const ctrl = new Int32Array(ctrlSab)
-const k = createRawKeccak()
+const runner = createOpRunner()
+const range = new Int32Array(2)
 let bufGen = -1
 let bufs: HashBuffers | undefined
 
@@ -47,7 +47,9 @@ for (;;) {
   for (;;) {
     const s = Atomics.add(ctrl, C_NEXT, 1)
     if (s >= count) break
-    runOps(k, nodes, leaves, prog, segs[2 * s]!, segs[2 * s + 1]!)
+    range[0] = segs[2 * s]!
+    range[1] = segs[2 * s + 1]!
+    runner.run(nodes, leaves, prog, range, 1)
   }
   Atomics.add(ctrl, C_DONE, 1)
   Atomics.notify(ctrl, C_DONE)

@@ -10,6 +10,7 @@ import {
   VersionOrderError,
   VersionPrunedError,
 } from './errors.js'
+import type { HashingMode } from './hash-program.js'
 import { MemoryNodeStore } from './memory-node-store.js'
 import type { NodeStore, RowRef, StoredRoot } from './node-store.js'
 import { encodePath } from './path.js'
@@ -26,6 +27,11 @@ export interface SparseMerkleTreeOptions {
   hasher?: SegmentHasher
   /** Bound of the in-memory cache of the latest version (README section 7). */
   cache?: CacheOptions
+  /**
+   * 'batched' (default): one keccak call per tree level of a batch; 'per-call': one hash-wasm
+   * call per hash, the earlier path, kept for benchmarks (README section 8). Same roots.
+   */
+  hashing?: HashingMode
 }
 
 export interface CacheOptions {
@@ -62,7 +68,7 @@ interface Walk {
  */
 export class SparseMerkleTree {
   readonly store: NodeStore
-  private readonly engine = new TreeEngine()
+  private readonly engine: TreeEngine
   private hasher: SegmentHasher | undefined
   /** Version the in-memory engine holds; -1 = nothing yet. */
   private engineVersion = -1
@@ -71,6 +77,7 @@ export class SparseMerkleTree {
   constructor(store: NodeStore = new MemoryNodeStore(), options: SparseMerkleTreeOptions = {}) {
     this.store = store
     this.hasher = options.hasher
+    this.engine = new TreeEngine(options.hashing)
     const c = options.cache ?? {}
     this.maxEntries = Math.min(
       c.maxEntries ?? DEFAULT_MAX_ENTRIES,

@@ -2,8 +2,7 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads'
 import type { Arena } from './arena.js'
 import type { SegmentHasher } from './engine.js'
 import { StateTreeError } from './errors.js'
-import { runOps } from './hash-program.js'
-import { createRawKeccak, type RawKeccak } from './keccak-wasm.js'
+import { createOpRunner, type OpRunner } from './hash-program.js'
 import {
   C_BUFGEN,
   C_DONE,
@@ -36,7 +35,7 @@ export class WorkerHasher implements SegmentHasher {
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(C_SIZE * 4))
   private readonly workers: Worker[] = []
   private readonly ports: MessagePort[] = []
-  private readonly k: RawKeccak = createRawKeccak()
+  private readonly runner: OpRunner = createOpRunner()
   private sent: {
     nodes?: ArrayBufferLike
     leaves?: ArrayBufferLike
@@ -122,7 +121,7 @@ export class WorkerHasher implements SegmentHasher {
     for (;;) {
       const i = Atomics.add(ctrl, C_NEXT, 1)
       if (i >= segCount) break
-      runOps(this.k, arena.nodes, arena.leaves, prog, segs[2 * i]!, segs[2 * i + 1]!)
+      this.runner.run(arena.nodes, arena.leaves, prog, [segs[2 * i]!, segs[2 * i + 1]!], 1)
     }
     const n = this.workers.length
     const deadline = Date.now() + 60_000
