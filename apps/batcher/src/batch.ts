@@ -1,8 +1,10 @@
 import {
   BATCH_VERSION,
   type BatchBlock,
+  type BatchContext,
   BLOB_PAYLOAD_BYTES,
   decodeBatch,
+  EMPTY_BATCH_CONTEXT,
   encodeBatch,
   MAX_BLOBS_PER_BATCH,
 } from '@lanes/batch-codec'
@@ -66,14 +68,22 @@ export function toBatchBlocks(blocks: readonly SealedBlock[], chainId: bigint): 
 }
 
 /**
- * Encode, then decode our own bytes and check they give back exactly the
+ * Encode against `context` (the address table of the previous batches, batch-codec README
+ * §3.5), then decode our own bytes with the same context and check they give back exactly the
  * header and blocks we read: a batch that does not round-trip is never posted.
  */
-export function encodeChecked(header: BatchHeader, blocks: readonly SealedBlock[]): Uint8Array {
-  const payload = encodeBatch({ header, blocks: toBatchBlocks(blocks, header.chainId) })
+export function encodeChecked(
+  header: BatchHeader,
+  blocks: readonly SealedBlock[],
+  context: BatchContext = EMPTY_BATCH_CONTEXT,
+): Uint8Array {
+  const payload = encodeBatch(
+    { header, blocks: toBatchBlocks(blocks, header.chainId) },
+    { context },
+  )
   let decoded: ReturnType<typeof decodeBatch>
   try {
-    decoded = decodeBatch(payload, { chainId: header.chainId })
+    decoded = decodeBatch(payload, { chainId: header.chainId, context })
   } catch (cause) {
     throw new BatchSelfCheckError(`batch ${header.batchIndex} does not decode`, { cause })
   }

@@ -1,7 +1,9 @@
+import type { BatchContext } from '@lanes/batch-codec'
 import { toBlobs } from '@lanes/batch-codec'
 import { type BatchHeader, type Hex, toHex } from '@lanes/core'
 import { blobsToCommitments, blobsToProofs } from 'viem'
 import { type BatchStart, batchHeaderFor, encodeChecked, MAX_PAYLOAD_BYTES } from './batch.js'
+import { tableFromJob, tableToJob } from './batch-context.js'
 import { blockFromJson, blockToJson, rawBytesOf, type SealedBlock } from './block-source.js'
 import { loadKzg } from './l1/kzg.js'
 import type { BlobKzg } from './store.js'
@@ -13,6 +15,8 @@ export type CompressJobData = {
   blocks: JsonBlock[]
   /** compute KZG commitments and proofs too (DA mode blobs or auto) */
   withBlobs?: boolean
+  /** the address table to encode against (tableToJob); absent: self-contained */
+  context?: string
 }
 export type CompressJobResult = {
   payload: Hex
@@ -24,6 +28,8 @@ export type CompressJobResult = {
   txCount: number
   rawBytes: number
   kzg: BlobKzg | null
+  /** hash of the table the payload was encoded against (EMPTY_BATCH_CONTEXT.hash: none) */
+  contextHash?: Hex
 }
 
 export function compressJobData(
@@ -31,8 +37,10 @@ export function compressJobData(
   start: BatchStart,
   blocks: SealedBlock[],
   withBlobs = false,
+  context?: BatchContext,
 ): CompressJobData {
   return {
+    ...(context?.table.length ? { context: tableToJob(context) } : {}),
     chainId: String(chainId),
     start: {
       batchIndex: String(start.batchIndex),
@@ -59,9 +67,10 @@ export async function runCompressJob(data: CompressJobData): Promise<CompressJob
     depositCursor: BigInt(data.start.depositCursor),
   }
   let blocks = data.blocks.map(blockFromJson)
+  const context = tableFromJob(data.context)
   for (;;) {
     const header: BatchHeader = batchHeaderFor(start, blocks, chainId)
-    const payload = encodeChecked(header, blocks)
+    const payload = encodeChecked(header, blocks, context)
     if (payload.length <= MAX_PAYLOAD_BYTES || blocks.length === 1) {
       let txCount = 0
       let rawBytes = 0
@@ -79,6 +88,7 @@ export async function runCompressJob(data: CompressJobData): Promise<CompressJob
         txCount,
         rawBytes,
         kzg: data.withBlobs ? await blobKzg(payload) : null,
+        contextHash: context.hash,
       }
     }
     blocks = blocks.slice(0, Math.max(1, Math.floor(blocks.length / 2)))

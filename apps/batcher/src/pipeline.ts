@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url'
+import { EMPTY_BATCH_CONTEXT } from '@lanes/batch-codec'
 import { DelayedError, FlowProducer, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { BatchStart } from './batch.js'
+import { BatcherContexts } from './batch-context.js'
 import { type BlockSource, rawBytesOf, type SealedBlock } from './block-source.js'
 import { type CompressJobResult, compressJobData } from './compress-job.js'
 import { crashPoint } from './crash-point.js'
@@ -86,6 +88,8 @@ export class Pipeline {
   private readonly firstSeen = new Map<bigint, number>()
   reconciled = false
   lastTickError: unknown = undefined
+  /** address tables of the previous batches, for encoding the next (batch-codec §3.5) */
+  private readonly contexts: BatcherContexts
   private readonly now: () => number
   private readonly conns: Redis[] = []
 
@@ -94,6 +98,11 @@ export class Pipeline {
     private readonly d: PipelineDeps,
   ) {
     this.now = d.now ?? Date.now
+    this.contexts = new BatcherContexts({
+      chainId: o.l2ChainId,
+      record: (i) => d.store.get(i),
+      blocks: (from, to) => d.source.getBlockRange(from, to),
+    })
     const connection = this.conn()
     this.queues = Object.fromEntries(
       QUEUES.map((q) => [
@@ -512,6 +521,7 @@ export class Pipeline {
       )
       if (decision.kind === 'batch') {
         const chosen = blocks.slice(0, Number(decision.lastBlock - decision.firstBlock + 1n))
+        const context = await this.contexts.contextFor(index)
         await this.flow.add({
           name: 'post',
           queueName: 'post',
@@ -521,7 +531,7 @@ export class Pipeline {
             {
               name: 'compress',
               queueName: 'compress',
-              data: compressJobData(this.o.l2ChainId, start, chosen, this.o.withBlobs),
+              data: compressJobData(this.o.l2ChainId, start, chosen, this.o.withBlobs, context),
               opts: {
                 jobId: jobId(index),
                 attempts: 3,
@@ -557,6 +567,13 @@ export class Pipeline {
       const values = Object.values(await job.getChildrenValues()) as CompressJobResult[]
       const r = values[0]
       if (!r) throw new UnrecoverableError(`batch ${index}: compress result missing`)
+      // encoded against the address lists of predecessors that were replaced since
+      if (
+        r.contextHash !== undefined &&
+        r.contextHash !== EMPTY_BATCH_CONTEXT.hash &&
+        r.contextHash !== (await this.contexts.contextFor(index)).hash
+      )
+        throw new UnrecoverableError(`batch ${index}: its address table changed since planning`)
       const start = await this.batchStart(index)
       const compressedStart = start.firstBlock
       const payload = Buffer.from(r.payload.slice(2), 'hex')
