@@ -8,6 +8,16 @@ import {
 } from '@lanes/contracts'
 import { type Address, type Hex, isAddressEqual, type PublicClient, parseEventLogs } from 'viem'
 import { DeriveError } from './errors.js'
+import { type FinalizedBatch, FinalizedBatches } from './finalized-batches.js'
+
+const batchCommittedEvent = rollupAbi.find(
+  (x): x is Extract<(typeof rollupAbi)[number], { type: 'event'; name: 'BatchCommitted' }> =>
+    x.type === 'event' && x.name === 'BatchCommitted',
+)!
+const batchFinalizedEvent = rollupAbi.find(
+  (x): x is Extract<(typeof rollupAbi)[number], { type: 'event'; name: 'BatchFinalized' }> =>
+    x.type === 'event' && x.name === 'BatchFinalized',
+)!
 
 /** Everything Rollup.proveAndClaimWithdrawal(batchIndex, withdrawal, proof) takes, and where from. */
 export type WithdrawalProof = {
@@ -45,51 +55,41 @@ export class WithdrawalProofError extends DeriveError {
   override name = 'WithdrawalProofError'
 }
 
-/** A batch finalized on L1, as proveAndClaimWithdrawal takes it. */
-export type FinalizedBatch = { index: bigint; firstBlock: bigint; lastBlock: bigint; root: Hex }
-
 /**
  * The finalized batch whose L2 block range holds `l2Block`, from the Rollup's BatchCommitted and
  * BatchFinalized events (a reverted and re-committed index counts by its last commit, and only
  * when the finalized root is that commit's root); undefined while no finalized batch covers it.
+ * Scans from `fromBlock` to the L1 head in ranges of `maxLogRange` blocks (providers cap
+ * eth_getLogs ranges); a long-running node keeps a FinalizedBatches index instead.
  */
 export async function findFinalizedBatch(p: {
   l1: PublicClient
   rollup: Address
   fromBlock?: bigint
   l2Block: bigint
+  /** most L1 blocks per eth_getLogs call (default 10,000) */
+  maxLogRange?: bigint
 }): Promise<FinalizedBatch | undefined> {
-  const fromBlock = p.fromBlock ?? 0n
-  const [committed, finalized] = await Promise.all([
-    p.l1.getContractEvents({
+  const index = new FinalizedBatches()
+  const step = p.maxLogRange ?? 10_000n
+  if (step < 1n) throw new RangeError('maxLogRange must be at least 1')
+  const head = await p.l1.getBlockNumber()
+  for (let from = p.fromBlock ?? 0n; from <= head; from += step) {
+    const to = from + step - 1n < head ? from + step - 1n : head
+    const logs = await p.l1.getLogs({
       address: p.rollup,
-      abi: rollupAbi,
-      eventName: 'BatchCommitted',
-      fromBlock,
-    }),
-    p.l1.getContractEvents({
-      address: p.rollup,
-      abi: rollupAbi,
-      eventName: 'BatchFinalized',
-      fromBlock,
-    }),
-  ])
-  const ranges = new Map<bigint, { first: bigint; last: bigint; root: Hex }>()
-  for (const e of committed) {
-    const a = e.args
-    if (a.batchIndex === undefined || a.firstBlock === undefined || a.lastBlock === undefined)
-      continue
-    if (a.postStateRoot === undefined) continue
-    ranges.set(a.batchIndex, { first: a.firstBlock, last: a.lastBlock, root: a.postStateRoot })
+      events: [batchCommittedEvent, batchFinalizedEvent],
+      fromBlock: from,
+      toBlock: to,
+      strict: true,
+    })
+    for (const log of logs) {
+      if (log.eventName === 'BatchCommitted')
+        index.apply({ kind: 'BatchCommitted', blockNumber: log.blockNumber, ...log.args })
+      else index.apply({ kind: 'BatchFinalized', blockNumber: log.blockNumber, ...log.args })
+    }
   }
-  for (const e of finalized) {
-    const index = e.args.batchIndex
-    if (index === undefined) continue
-    const r = ranges.get(index)
-    if (r && r.first <= p.l2Block && p.l2Block <= r.last && r.root === e.args.postStateRoot)
-      return { index, firstBlock: r.first, lastBlock: r.last, root: r.root }
-  }
-  return undefined
+  return index.find(p.l2Block)
 }
 
 /**

@@ -4,7 +4,7 @@ import {
   DepositQueue,
   type DeriveL1,
   type FinalizedBatch,
-  findFinalizedBatch,
+  FinalizedBatches,
   viemDeriveL1,
 } from '@lanes/derive'
 import { type Address, createPublicClient, http, type PublicClient } from 'viem'
@@ -37,6 +37,8 @@ export class L1Follower implements L1View {
   #next: bigint
   #last: { number: bigint; hash: Hex } | undefined
   #heads = { batched: 0n, committed: 0n, finalized: 0n }
+  /** finalized batches from the confirmed events read so far (lanes_getWithdrawalProof) */
+  readonly #finalizedBatches = new FinalizedBatches()
   #timer: NodeJS.Timeout | undefined
   #running = false
 
@@ -72,16 +74,12 @@ export class L1Follower implements L1View {
     return this.#head
   }
 
-  /** The finalized batch holding `l2Block` (for lanes_getWithdrawalProof); none yet: undefined. */
+  /**
+   * The finalized batch holding `l2Block` (for lanes_getWithdrawalProof), from the events read
+   * up to the confirmed L1 head; none yet: undefined.
+   */
   async finalizedBatchOf(l2Block: bigint): Promise<FinalizedBatch | undefined> {
-    // the finalized head is polled anyway: skip the event scan while it is plainly too early
-    if (l2Block > this.#heads.finalized) return undefined
-    return findFinalizedBatch({
-      l1: this.#client,
-      rollup: this.o.rollup,
-      fromBlock: this.o.startBlock,
-      l2Block,
-    })
+    return this.#finalizedBatches.find(l2Block)
   }
 
   /** Whether an L1 origin is known: L1 has more blocks than the confirmation depth. */
@@ -103,14 +101,17 @@ export class L1Follower implements L1View {
         // L1 reorged under our confirmations: forget deposits we may have read from lost blocks
         const back = this.#last.number > 64n ? this.#last.number - 64n : this.o.startBlock
         this.queue.rewindTo(back)
+        this.#finalizedBatches.rewindTo(back)
         this.#next = back + 1n
         this.#last = undefined
       }
     }
     if (this.#next <= target) {
       const to = target - this.#next > 5_000n ? this.#next + 5_000n : target
-      for (const log of await this.#l1.logs(this.#next, to))
+      for (const log of await this.#l1.logs(this.#next, to)) {
         if (log.kind === 'DepositQueued') this.queue.add(log)
+        this.#finalizedBatches.apply(log)
+      }
       const end = await this.#client.getBlock({ blockNumber: to })
       this.#last = { number: end.number, hash: end.hash }
       this.#next = to + 1n
