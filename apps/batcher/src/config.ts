@@ -40,6 +40,11 @@ export const ConfigSchema = Type.Object({
   confirmations: Int(1, 2, 'L1 confirmations before a batch counts as committed'),
   pollIntervalMs: Int(10, 500, 'how often to look for new blocks and receipts'),
   stuckAfterMs: Int(100, 24_000, 'bump fees when a tx is unmined this long'),
+  revertRetryMs: Int(
+    100,
+    60_000,
+    "after a commit reverted although it continued L1's chain, post nothing for this long, then plan it again (doubles per retry, at most 1 h)",
+  ),
   stuckAfterBlocks: Int(1, 3, 'or when it is unmined for this many L1 blocks'),
   minTipWei: Wei('1000000000', 'minimum priority fee'),
   maxFeePerGasWei: Wei('500000000000', 'fee cap per gas'),

@@ -93,5 +93,20 @@ export function createMetrics() {
       help: 'start-up and Redis-loss reconciliations',
       registers: r,
     }),
+    revertedCommits: new Counter({
+      name: `${p}reverted_commits_total`,
+      help: 'commit txs of ours mined but reverted',
+      registers: r,
+    }),
+    replans: new Counter({
+      name: `${p}replans_total`,
+      help: 'times our batches past L1 were dropped and planned again from the L1 tip',
+      registers: r,
+    }),
+    halted: new Gauge({
+      name: `${p}halted`,
+      help: '1 while posting is stopped after a commit reverted in line with L1',
+      registers: r,
+    }),
   }
 }

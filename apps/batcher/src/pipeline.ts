@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { BatchStart } from './batch.js'
 import { BatcherContexts } from './batch-context.js'
+import { BlockCache } from './block-cache.js'
 import { type BlockSource, rawBytesOf, type SealedBlock } from './block-source.js'
 import { type CompressJobResult, compressJobData } from './compress-job.js'
 import { crashPoint } from './crash-point.js'
@@ -15,12 +16,13 @@ import {
   planNextBatch,
   updateCompressionRatio,
 } from './decide/plan.js'
+import { decideRecovery, type Recovery } from './decide/recovery.js'
 import { shouldThrottle } from './decide/throttle.js'
 import { BatchSelfCheckError, CommitRevertedError, ReconcileError } from './errors.js'
 import type { L1Client, RollupHead } from './l1/client.js'
 import type { BatcherMetrics } from './metrics.js'
 import { listenSealed } from './sealed-listener.js'
-import type { BatchStore } from './store.js'
+import type { BatchRecord, BatchStore } from './store.js'
 import type { TxManager } from './tx-manager.js'
 
 export type PipelineOptions = {
@@ -37,6 +39,8 @@ export type PipelineOptions = {
   fetchChunk?: number
   /** wake the planner on the sequencer's "sealed" queue (polling stays as the fallback) */
   sealedEvents?: boolean
+  /** first wait before planning again a batch that reverted in line with L1 (default 60 s) */
+  revertRetryMs?: number
 }
 
 export type PipelineDeps = {
@@ -84,6 +88,11 @@ export class Pipeline {
   /** recent plan → sent time (compress + post), so a batch closes early enough to go out by its max delay */
   private sendMs = 0
   private l1Head: RollupHead | undefined
+  /** after a revert or an L1 rollback: what posting may do (see decideRecovery) */
+  private recovery: Recovery = { kind: 'none' }
+  private halt: { index: bigint; sinceMs: number } | undefined
+  /** in-line reverts re-planned since the last confirmed batch (their backoff doubles) */
+  private retried = 0
   /** first sight of blocks whose timestamp was ahead of our clock (see sealedAt) */
   private readonly firstSeen = new Map<bigint, number>()
   reconciled = false
@@ -92,6 +101,7 @@ export class Pipeline {
   private readonly contexts: BatcherContexts
   private readonly now: () => number
   private readonly conns: Redis[] = []
+  private readonly cache: BlockCache
 
   constructor(
     private readonly o: PipelineOptions,
@@ -103,6 +113,7 @@ export class Pipeline {
       record: (i) => d.store.get(i),
       blocks: (from, to) => d.source.getBlockRange(from, to),
     })
+    this.cache = new BlockCache(d.source, BigInt(o.fetchChunk ?? 64))
     const connection = this.conn()
     this.queues = Object.fromEntries(
       QUEUES.map((q) => [
@@ -286,16 +297,7 @@ export class Pipeline {
       throw new ReconcileError(
         `L1 batch ${prev.batchIndex} has root ${head.lastStateRoot}, our record says ${prev.postRoot}`,
       )
-    for (const b of this.d.store.all()) {
-      if (b.batchIndex >= head.nextBatchIndex && b.status === 'confirmed') {
-        this.d.log.warn(
-          { batch: String(b.batchIndex) },
-          'confirmed batch missing on L1: re-posting',
-        )
-        this.d.store.reopen(b.batchIndex)
-        this.d.metrics.reorgs.inc()
-      }
-    }
+    await this.missingOnL1(head, this.d.store.from(head.nextBatchIndex))
     this.epoch = `${this.now()}-${Math.random().toString(36).slice(2)}`
     await this.queues.plan.client.then((c) => c.set(this.redisKeySync(), this.epoch))
     this.d.metrics.reconciles.inc()
@@ -387,16 +389,8 @@ export class Pipeline {
       throw e
     }
     this.l1Head = head
-    // a batch L1 lost after we counted it confirmed (reorg deeper than our confirmations)
-    for (const b of recent)
-      if (b.status === 'confirmed' && b.batchIndex >= head.nextBatchIndex) {
-        this.d.log.warn(
-          { batch: String(b.batchIndex) },
-          'confirmed batch missing on L1: re-posting',
-        )
-        this.d.store.reopen(b.batchIndex)
-        this.d.metrics.reorgs.inc()
-      }
+    const rolledBack = await this.missingOnL1(head, recent)
+    const rec = await this.recover(head, rolledBack)
     const open = this.d.store.open()
     for (const b of open) {
       if (b.status === 'planned')
@@ -413,9 +407,101 @@ export class Pipeline {
       last && last.batchIndex + 1n > head.nextBatchIndex
         ? last.batchIndex + 1n
         : head.nextBatchIndex
-    if (open.length < this.o.maxPendingTxs && !(await this.liveFlow(next)))
+    if (
+      rec.kind !== 'wait' &&
+      rec.kind !== 'halt' &&
+      open.length < this.o.maxPendingTxs &&
+      !(await this.liveFlow(next))
+    )
       await this.ensure(this.queues.plan, `plan-${next}`, 'plan', { batchIndex: String(next) })
     await this.updateBacklog(last?.lastBlock ?? head.lastCommittedBlock, open)
+  }
+
+  /**
+   * Records we counted confirmed that L1 no longer holds. Without a receipt an L1 reorg dropped
+   * the commit: re-open it (re-broadcast). With its successful receipt still there, the owner
+   * rolled L1 back (revertBatches): re-sending cannot help, recovery re-plans; returns those.
+   */
+  private async missingOnL1(head: RollupHead, records: BatchRecord[]): Promise<Set<bigint>> {
+    const rolledBack = new Set<bigint>()
+    for (const b of records) {
+      if (b.status !== 'confirmed' || b.batchIndex < head.nextBatchIndex) continue
+      const r = b.minedTxHash ? await this.d.l1.receipt(b.minedTxHash) : null
+      if (r?.status === 'success') {
+        rolledBack.add(b.batchIndex)
+        continue
+      }
+      this.d.log.warn({ batch: String(b.batchIndex) }, 'confirmed batch missing on L1: re-posting')
+      this.d.store.reopen(b.batchIndex)
+      this.d.metrics.reorgs.inc()
+    }
+    return rolledBack
+  }
+
+  /** After a reverted commit or an L1 rollback: wait, halt, or drop our batches past L1 and plan again. */
+  private async recover(head: RollupHead, rolledBack: Set<bigint>): Promise<Recovery> {
+    const mine = this.d.store.from(head.nextBatchIndex)
+    const rec = decideRecovery({
+      l1: head,
+      batches: mine.map((b) => ({
+        index: b.batchIndex,
+        status: b.status,
+        parentRoot: b.parentRoot,
+        firstBlock: b.firstBlock,
+        depositCursorStart: b.depositCursorStart,
+        ...(rolledBack.has(b.batchIndex) ? { receipt: 'success' as const } : {}),
+      })),
+      nowMs: this.now(),
+      ...(this.halt ? { halt: this.halt } : {}),
+      retried: this.retried,
+      retryBaseMs: this.o.revertRetryMs ?? 60_000,
+    })
+    if (rec.kind !== this.recovery.kind)
+      this.d.log[rec.kind === 'none' ? 'info' : 'error'](
+        { recovery: rec.kind, ...('reason' in rec ? { reason: rec.reason } : {}) },
+        rec.kind === 'none' ? 'posting resumes' : 'not posting past L1',
+      )
+    this.recovery = rec
+    this.d.metrics.halted.set(rec.kind === 'halt' ? 1 : 0)
+    if (rec.kind === 'halt') {
+      if (this.halt?.index !== rec.index) this.halt = { index: rec.index, sinceMs: this.now() }
+      this.wake(Math.max(1, rec.retryAtMs - this.now()))
+    }
+    if (rec.kind === 'replan') {
+      if (this.halt) this.retried++
+      this.halt = undefined
+      await this.dropFrom(rec.from, mine.at(-1)?.batchIndex ?? rec.from)
+      this.recovery = { kind: 'none' }
+      this.d.metrics.halted.set(0)
+    }
+    return this.recovery
+  }
+
+  /** Forget our batches from `from` on (kept in dropped_* tables) and every job of theirs. */
+  private async dropFrom(from: bigint, last: bigint): Promise<void> {
+    const gone = this.d.store.dropFrom(from)
+    this.d.metrics.replans.inc()
+    this.d.log.warn(
+      { from: String(from), dropped: gone.map(String) },
+      'dropped our batches past L1: planning again from the L1 tip',
+    )
+    // flows planned on top of the dropped records too (postJob also refuses a stale plan)
+    const upTo = last + BigInt(this.o.maxPendingTxs) + 2n
+    for (let i = from; i <= upTo; i++) {
+      this.d.txm.forget(i)
+      const id = jobId(i)
+      const rm = async (q: Queue, jid: string) => {
+        const j = await q.getJob(jid)
+        await j?.remove({ removeChildren: true }).catch(() => {})
+      }
+      await rm(this.queues.post, id)
+      await rm(this.queues.compress, id)
+      await rm(this.queues.confirm, id)
+      await rm(this.queues.plan, `plan-${i}`)
+      this.readded.delete(`post/${id}`)
+      this.readded.delete(`confirm/${id}`)
+      this.readded.delete(`flow/${i}`)
+    }
   }
 
   private async updateBacklog(
@@ -424,15 +510,9 @@ export class Pipeline {
   ): Promise<void> {
     const sealed = (await this.d.source.syncStatus()).sealedHead
     const blocks = sealed > lastBatched ? Number(sealed - lastBatched) : 0
-    const recent = this.d.store.all().slice(-8)
-    let rb = 0
-    let nb = 0
-    for (const b of recent) {
-      rb += b.rawBytes
-      nb += Number(b.lastBlock - b.firstBlock + 1n)
-    }
-    const perBlock = nb ? (rb / nb) * this.ratio : 0
-    let bytes = Math.round(blocks * perBlock)
+    // the unbatched blocks' own sizes: an estimate from earlier batches' bytes per block was
+    // 0 when those held only empty blocks, and the throttle then never turned on
+    let bytes = Math.round((await this.cache.backlogBytes(lastBatched, sealed)) * this.ratio)
     for (const b of open) if (b.status === 'planned') bytes += b.payload?.length ?? 0
     this.d.metrics.backlogBlocks.set(blocks)
     this.d.metrics.backlogBytes.set(bytes)
@@ -497,6 +577,7 @@ export class Pipeline {
     if (this.d.store.get(index) || (await this.queues.post.getJob(jobId(index)))) return 'exists'
     const start = await this.batchStart(index)
     for (const n of this.firstSeen.keys()) if (n < start.firstBlock) this.firstSeen.delete(n)
+    this.cache.trim(start.firstBlock - 1n)
     const sealed = (await this.d.source.syncStatus()).sealedHead
     const params: PlanParams = {
       ...this.o.plan,
@@ -509,7 +590,7 @@ export class Pipeline {
     let from = start.firstBlock
     for (;;) {
       const to = [sealed, limit, from + chunk - 1n].reduce((a, b) => (a < b ? a : b))
-      if (to >= from) blocks.push(...(await this.d.source.getBlockRange(from, to)))
+      if (to >= from) blocks.push(...(await this.cache.range(from, to)))
       const decision = planNextBatch(
         blocks.map((b) => ({
           number: b.header.number,
@@ -525,7 +606,11 @@ export class Pipeline {
         await this.flow.add({
           name: 'post',
           queueName: 'post',
-          data: { batchIndex: String(index) },
+          data: {
+            batchIndex: String(index),
+            firstBlock: String(start.firstBlock),
+            parentRoot: start.parentRoot,
+          },
           opts: { jobId: jobId(index), ...RETRY },
           children: [
             {
@@ -575,6 +660,13 @@ export class Pipeline {
       )
         throw new UnrecoverableError(`batch ${index}: its address table changed since planning`)
       const start = await this.batchStart(index)
+      // planned on records that were dropped since (L1 rejected or rolled them back)
+      if (
+        job.data.firstBlock !== undefined &&
+        (BigInt(job.data.firstBlock) !== start.firstBlock ||
+          job.data.parentRoot !== start.parentRoot)
+      )
+        throw new UnrecoverableError(`batch ${index}: planned on a chain that was dropped`)
       const compressedStart = start.firstBlock
       const payload = Buffer.from(r.payload.slice(2), 'hex')
       this.d.store.db.transaction(() => {
@@ -605,6 +697,9 @@ export class Pipeline {
       await this.ensure(this.queues.confirm, jobId(index), 'confirm', { batchIndex: String(index) })
       return 'already-sent'
     }
+    // after a revert or an L1 rollback nothing goes out until recovery re-planned
+    if (this.recovery.kind !== 'none' || this.d.store.failedBefore(index) !== undefined)
+      return this.delay(job, token, this.o.pollIntervalMs)
     // nonces follow batch order: the previous batch must have gone out first
     const prev = this.d.store.get(index - 1n)
     if (prev && prev.status === 'planned') return this.delay(job, token, this.o.pollIntervalMs)
@@ -630,6 +725,11 @@ export class Pipeline {
     try {
       r = await this.d.txm.check(index)
     } catch (e) {
+      if (e instanceof CommitRevertedError) {
+        this.d.metrics.revertedCommits.inc()
+        this.d.log.error({ batch: String(index), err: e.message }, 'commit reverted on L1')
+        this.wake()
+      }
       if (
         e instanceof CommitRevertedError ||
         e instanceof BatchSelfCheckError ||
@@ -638,7 +738,10 @@ export class Pipeline {
         throw new UnrecoverableError((e as Error).message)
       throw e
     }
-    if (r === 'confirmed') return r
+    if (r === 'confirmed') {
+      this.retried = 0
+      return r
+    }
     if (r === 'failed') throw new UnrecoverableError(`batch ${index} failed`)
     if (r === 'unsent') {
       await this.ensure(this.queues.post, jobId(index), 'post', { batchIndex: String(index) })
@@ -653,8 +756,10 @@ export class Pipeline {
     l1Head: RollupHead | undefined
     throttling: boolean
     ratio: number
+    recovery: Recovery
   } {
     return {
+      recovery: this.recovery,
       reconciled: this.reconciled,
       l1Head: this.l1Head,
       throttling: this.throttling,

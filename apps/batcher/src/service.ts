@@ -127,6 +127,7 @@ export async function createBatcherService(d: BatcherServiceDeps): Promise<Batch
         maxBlockBytes: c.throttleMaxBlockBytes,
       },
       compressConcurrency: c.compressConcurrency,
+      revertRetryMs: c.revertRetryMs,
       withBlobs: c.daMode !== 'calldata',
     },
     {
@@ -148,6 +149,8 @@ export async function createBatcherService(d: BatcherServiceDeps): Promise<Batch
       const reasons: string[] = []
       if (!pipeline.reconciled) reasons.push('not reconciled with L1 yet')
       if (!pipeline.warmed) reasons.push('compress worker starting (KZG setup)')
+      const rec = pipeline.status().recovery
+      if (rec.kind === 'halt') reasons.push(`posting halted: ${rec.reason}`)
       if (pipeline.lastTickError)
         reasons.push(`last control loop pass failed: ${(pipeline.lastTickError as Error).message}`)
       try {

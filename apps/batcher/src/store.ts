@@ -90,6 +90,9 @@ export class BatchStore {
       );
       CREATE INDEX IF NOT EXISTS attempts_by_batch ON attempts(batch_index, sent_at_ms);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      -- records dropped after L1 rejected or rolled them back, kept for the operator
+      CREATE TABLE IF NOT EXISTS dropped_batches AS SELECT * FROM batches WHERE 0;
+      CREATE TABLE IF NOT EXISTS dropped_attempts AS SELECT * FROM attempts WHERE 0;
     `)
   }
 
@@ -208,6 +211,51 @@ export class BatchStore {
     return (this.db.prepare('SELECT * FROM batches ORDER BY batch_index').all() as Row[]).map((r) =>
       this.toBatch(r),
     )
+  }
+
+  /** the lowest failed batch below `index`, if any */
+  failedBefore(index: bigint): bigint | undefined {
+    const r = this.db
+      .prepare(
+        "SELECT batch_index FROM batches WHERE batch_index < ? AND status = 'failed' ORDER BY batch_index LIMIT 1",
+      )
+      .get(index) as Row | undefined
+    return r ? big(r.batch_index) : undefined
+  }
+
+  /** batches from `index` on, in index order */
+  from(index: bigint): BatchRecord[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM batches WHERE batch_index >= ? ORDER BY batch_index')
+        .all(index) as Row[]
+    ).map((r) => this.toBatch(r))
+  }
+
+  /**
+   * L1 rejected or rolled back our chain from `index` on: move those records and their
+   * attempts to the dropped_* tables, so the indexes are planned afresh from L1's tip.
+   * The nonce counter is not touched (the dropped txs used their nonces).
+   */
+  dropFrom(index: bigint): bigint[] {
+    return this.db
+      .transaction(() => {
+        const gone = (
+          this.db
+            .prepare('SELECT batch_index FROM batches WHERE batch_index >= ? ORDER BY batch_index')
+            .all(index) as Row[]
+        ).map((r) => big(r.batch_index))
+        this.db
+          .prepare('INSERT INTO dropped_attempts SELECT * FROM attempts WHERE batch_index >= ?')
+          .run(index)
+        this.db.prepare('DELETE FROM attempts WHERE batch_index >= ?').run(index)
+        this.db
+          .prepare('INSERT INTO dropped_batches SELECT * FROM batches WHERE batch_index >= ?')
+          .run(index)
+        this.db.prepare('DELETE FROM batches WHERE batch_index >= ?').run(index)
+        return gone
+      })
+      .immediate()
   }
 
   /** drop planned-but-unsent batches from `index` on (after L1 disagreed with them) */

@@ -43,7 +43,7 @@ describe('throttle against the real sequencer', () => {
       chainId: L2_CHAIN_ID,
       // 100 ms blocks under constant bursts run ahead of the clock; the default 60 s lead cap
       // would slow sealing to 1 block/s mid-test, which this test does not measure
-      args: ['--admin-rpc', 'true', '--block-time-ms', '100', '--max-timestamp-drift-s', '1800'],
+      args: ['--admin-rpc', 'true', '--block-time-ms', '100'],
     })
     cleanups.push(seq.stop)
     const nonces = KEYS.map(() => 0)

@@ -84,6 +84,11 @@ export class TxManager {
     return this.account.address
   }
 
+  /** the batch record was dropped (re-planned from L1): its blob sidecars are stale */
+  forget(index: bigint): void {
+    this.sidecars.delete(index)
+  }
+
   /** Serialize every nonce-touching operation: there is one owner, and it acts one step at a time. */
   private exclusive<T>(f: () => Promise<T>): Promise<T> {
     const run = this.lock.then(f, f)
