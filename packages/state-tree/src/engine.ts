@@ -19,14 +19,20 @@ import {
   opWord,
 } from './hash-program.js'
 import type { StoredNode, VersionWrite } from './node-store.js'
-import { writePath } from './path.js'
+import { PATH_SLOT, PATH_WORDS, writePath, writePathSlot } from './path.js'
 
-const PATH_STRIDE = 34
+/** Row node slots: tag at +3, the 64 node bytes from +4 (4-byte aligned, copied as words). */
+export const NODE_SLOT = 68
 
-/** Zero the rest of a 34-byte path slot (stores may copy whole slots). */
-function padPath(buf: Uint8Array, off: number, len: number): number {
-  for (let i = len; i < PATH_STRIDE; i++) buf[off + i] = 0
-  return len
+/** An int32 view of a 4-byte aligned byte array (cached: the views are made per batch). */
+function words(a: Uint8Array<ArrayBufferLike>, cache: Int32Array<ArrayBufferLike>): Int32Array {
+  if (
+    cache.buffer === a.buffer &&
+    cache.byteOffset === a.byteOffset &&
+    cache.length === a.length >> 2
+  )
+    return cache
+  return new Int32Array(a.buffer, a.byteOffset, a.length >> 2)
 }
 const EMIT_NODE = 0
 const EMIT_LEAF = 1
@@ -105,11 +111,18 @@ export class TreeEngine implements VersionWrite {
   private emitDepth: Int32Array<ArrayBufferLike> = new Int32Array(1024)
   private emitKey: Int32Array<ArrayBufferLike> = new Int32Array(1024)
   private emitCount = 0
-  private rowPaths: Uint8Array<ArrayBufferLike> = new Uint8Array(1024 * PATH_STRIDE)
+  private rowPaths = new Int32Array(1024 * PATH_WORDS)
   private rowPathLen: Uint8Array<ArrayBufferLike> = new Uint8Array(1024)
-  private rowNodes: Uint8Array<ArrayBufferLike> = new Uint8Array(1024 * 65)
-  private stalePaths: Uint8Array<ArrayBufferLike> = new Uint8Array(1024 * PATH_STRIDE)
+  private rowNodes = new Int32Array(1024 * (NODE_SLOT >> 2))
+  private stalePaths = new Int32Array(1024 * PATH_WORDS)
   private stalePathLen: Uint8Array<ArrayBufferLike> = new Uint8Array(1024)
+  private rowPathBytes = new Uint8Array(this.rowPaths.buffer)
+  private rowNodeBytes = new Uint8Array(this.rowNodes.buffer)
+  private stalePathBytes = new Uint8Array(this.stalePaths.buffer)
+  // int32 views of the batch keys and the arena slabs
+  private bk32: Int32Array<ArrayBufferLike> = new Int32Array(0)
+  private leaves32: Int32Array<ArrayBufferLike> = new Int32Array(0)
+  private nodes32: Int32Array<ArrayBufferLike> = new Int32Array(0)
   private staleVer: Float64Array<ArrayBufferLike> = new Float64Array(1024)
 
   // VersionWrite
@@ -119,7 +132,7 @@ export class TreeEngine implements VersionWrite {
   rowCount = 0
   staleCount = 0
 
-  private readonly scratchPath = new Uint8Array(PATH_STRIDE)
+  private readonly scratchPath = new Uint8Array(PATH_SLOT)
   /** Op ranges the main thread hashes itself (outside the workers' segments). */
   private readonly gaps: number[] = []
 
@@ -127,24 +140,26 @@ export class TreeEngine implements VersionWrite {
     this.runner = createOpRunner(hashing)
   }
 
-  get rowPathBuf(): Uint8Array {
+  get rowPathBuf(): Int32Array {
     return this.rowPaths
   }
-  get rowNodeBuf(): Uint8Array {
+  get rowNodeBuf(): Int32Array {
     return this.rowNodes
   }
-  get stalePathBuf(): Uint8Array {
+  get stalePathBuf(): Int32Array {
     return this.stalePaths
   }
 
   rowPath(i: number): Uint8Array {
-    return this.rowPaths.subarray(i * PATH_STRIDE, i * PATH_STRIDE + this.rowPathLen[i]!)
+    const o = i * PATH_SLOT + 2
+    return this.rowPathBytes.subarray(o, o + this.rowPathLen[i]!)
   }
   rowNode(i: number): Uint8Array {
-    return this.rowNodes.subarray(i * 65, i * 65 + 65)
+    return this.rowNodeBytes.subarray(i * NODE_SLOT + 3, i * NODE_SLOT + NODE_SLOT)
   }
   stalePath(i: number): Uint8Array {
-    return this.stalePaths.subarray(i * PATH_STRIDE, i * PATH_STRIDE + this.stalePathLen[i]!)
+    const o = i * PATH_SLOT + 2
+    return this.stalePathBytes.subarray(o, o + this.stalePathLen[i]!)
   }
   staleVersion(i: number): number {
     return this.staleVer[i]!
@@ -178,8 +193,10 @@ export class TreeEngine implements VersionWrite {
     for (let t = 1; t < n; t++)
       if (compareWords(keys, (t - 1) * 32, keys, t * 32) >= 0) throw new UnsortedBatchError(t)
     this.version = version
-    this.bk = keys
+    // word views need 4-byte aligned keys: copy a caller's unaligned array
+    this.bk = keys.byteOffset & 3 ? keys.slice(0, n * 32) : keys
     this.bv = values
+    this.bk32 = words(this.bk, this.bk32)
     if (this.bdel.length < n) this.bdel = new Uint8Array(Math.max(n, 2 * this.bdel.length))
     if (this.cnt.length < n + 1) this.cnt = new Int32Array(Math.max(n + 1, 2 * this.cnt.length))
     const bdel = this.bdel
@@ -311,7 +328,7 @@ export class TreeEngine implements VersionWrite {
       const collapse =
         (l === EMPTY && (r === EMPTY || isLeafRef(r))) || (r === EMPTY && isLeafRef(l))
       if (collapse) {
-        this.addStale(d, this.bk, lo * 32, a.nodeVersion[i]!)
+        this.addStale(d, this.bk32, lo * 8, a.nodeVersion[i]!)
         a.freeNode(i)
         const keep = l === EMPTY ? r : l
         this.setRef(p, side, keep)
@@ -321,7 +338,7 @@ export class TreeEngine implements VersionWrite {
     }
     this.finalizeChildren(i, d + 1)
     if (a.nodeVersion[i] !== this.version) {
-      this.addStale(d, this.bk, lo * 32, a.nodeVersion[i]!)
+      this.addStale(d, this.bk32, lo * 8, a.nodeVersion[i]!)
       a.nodeVersion[i] = this.version
     }
     this.pushOp(opWord(OP_NODE, d), i, p * NODE_STRIDE + side * 32)
@@ -439,7 +456,7 @@ export class TreeEngine implements VersionWrite {
   private removeLeaf(j: number): void {
     const a = this.arena
     if (a.leafVersion[j]! >= 0)
-      this.addStale(a.leafDepth[j]!, a.leaves, j * LEAF_STRIDE, a.leafVersion[j]!)
+      this.addStale(a.leafDepth[j]!, this.leafWords(), j * (LEAF_STRIDE >> 2), a.leafVersion[j]!)
     a.freeLeaf(j)
     this.leafDelta--
   }
@@ -466,7 +483,7 @@ export class TreeEngine implements VersionWrite {
       for (let b = 0; b < 32; b++) nodes[dst + b] = leaves[s + b]!
     }
     if (a.leafVersion[j]! >= 0)
-      this.addStale(a.leafDepth[j]!, a.leaves, j * LEAF_STRIDE, a.leafVersion[j]!)
+      this.addStale(a.leafDepth[j]!, this.leafWords(), j * (LEAF_STRIDE >> 2), a.leafVersion[j]!)
     this.pushEmit(EMIT_LEAF, j, d, -1)
     a.leafVersion[j] = this.version
     a.leafDepth[j] = d
@@ -594,51 +611,57 @@ export class TreeEngine implements VersionWrite {
     this.emitCount = e + 1
   }
 
-  private addStale(depth: number, key: Uint8Array, keyOff: number, version: number): void {
+  private leafWords(): Int32Array {
+    this.leaves32 = words(this.arena.leaves, this.leaves32)
+    return this.leaves32
+  }
+
+  private addStale(depth: number, key32: Int32Array, keyWord: number, version: number): void {
     const s = this.staleCount
     if (s === this.staleVer.length) {
-      this.stalePaths = growU8(this.stalePaths, (s + 1) * PATH_STRIDE)
+      const paths = new Int32Array(2 * s * PATH_WORDS)
+      paths.set(this.stalePaths)
+      this.stalePaths = paths
+      this.stalePathBytes = new Uint8Array(paths.buffer)
       this.stalePathLen = growU8(this.stalePathLen, s + 1)
       this.staleVer = growF64(this.staleVer, s + 1)
     }
-    this.stalePathLen[s] = writePath(this.stalePaths, s * PATH_STRIDE, depth, key, keyOff)
+    this.stalePathLen[s] = writePathSlot(this.stalePaths, s * PATH_WORDS, depth, key32, keyWord)
     this.staleVer[s] = version
     this.staleCount = s + 1
   }
 
   private serializeRows(): void {
     const n = this.emitCount
-    this.rowPaths = growU8(this.rowPaths, n * PATH_STRIDE)
+    const NW = NODE_SLOT >> 2
+    if (this.rowPaths.length < n * PATH_WORDS) {
+      this.rowPaths = new Int32Array(2 * n * PATH_WORDS)
+      this.rowPathBytes = new Uint8Array(this.rowPaths.buffer)
+      this.rowNodes = new Int32Array(2 * n * NW)
+      this.rowNodeBytes = new Uint8Array(this.rowNodes.buffer)
+    }
     this.rowPathLen = growU8(this.rowPathLen, n)
-    this.rowNodes = growU8(this.rowNodes, n * 65)
     const a = this.arena
     const rows = this.rowNodes
+    const paths = this.rowPaths
+    this.nodes32 = words(a.nodes, this.nodes32)
+    const nodes32 = this.nodes32
+    const leaves32 = this.leafWords()
+    const bk32 = this.bk32
     for (let e = 0; e < n; e++) {
       const idx = this.emitIdx[e]!
       const depth = this.emitDepth[e]!
-      const ro = e * 65
+      const ro = e * NW
       if (this.emitKind[e] === EMIT_NODE) {
-        this.rowPathLen[e] = writePath(
-          this.rowPaths,
-          e * PATH_STRIDE,
-          depth,
-          this.bk,
-          this.emitKey[e]! * 32,
-        )
-        rows[ro] = 1
-        const s = idx * NODE_STRIDE
-        const nodes = a.nodes
-        for (let b = 0; b < 64; b++) rows[ro + 1 + b] = nodes[s + b]!
+        this.rowPathLen[e] = writePathSlot(paths, e * PATH_WORDS, depth, bk32, this.emitKey[e]! * 8)
+        rows[ro] = 1 << 24 // tag 0x01 at byte 3
+        const s = idx * (NODE_STRIDE >> 2)
+        for (let w = 0; w < 16; w++) rows[ro + 1 + w] = nodes32[s + w]!
       } else {
-        const s = idx * LEAF_STRIDE
-        this.rowPathLen[e] = padPath(
-          this.rowPaths,
-          e * PATH_STRIDE,
-          writePath(this.rowPaths, e * PATH_STRIDE, depth, a.leaves, s),
-        )
+        const s = idx * (LEAF_STRIDE >> 2)
+        this.rowPathLen[e] = writePathSlot(paths, e * PATH_WORDS, depth, leaves32, s)
         rows[ro] = 0
-        const leaves = a.leaves
-        for (let b = 0; b < 64; b++) rows[ro + 1 + b] = leaves[s + b]!
+        for (let w = 0; w < 16; w++) rows[ro + 1 + w] = leaves32[s + w]!
       }
     }
     this.rowCount = n

@@ -1,18 +1,22 @@
 import type { NodeStore, RowRef, StoredNode, StoredRoot, VersionWrite } from './node-store.js'
+import { PATH_SLOT, PATH_WORDS } from './path.js'
 
-const ROW = 100 // 34 bytes path (zero padded) ‖ 65 bytes node ‖ 1 spare
-const PATH_MAX = 34
+const NODE_WORDS = 17 // tag at byte 3 of word 0, node bytes in words 1..16 (engine NODE_SLOT)
+const ROW_WORDS = PATH_WORDS + NODE_WORDS // 104 bytes: path slot ‖ node slot
 const FREE = -1
 const TOMB = -2
 
 /**
  * NodeStore in memory with the same semantics as SQLite (rows by path and version, stale
- * records, exact pruning), laid out in typed arrays: rows in one slab, an open-addressing
- * table from path to its newest row, older versions chained behind it. Millions of rows cost
- * the garbage collector nothing, which a Map of small arrays did not manage.
+ * records, exact pruning), laid out in typed arrays: rows in one int32 slab, an
+ * open-addressing table from path to its newest row, older versions chained behind it.
+ * Millions of rows cost the garbage collector nothing, which a Map of small arrays did not
+ * manage. Paths and nodes are copied and compared as int32 words (path.ts PATH_SLOT), and
+ * each table entry holds its row and the path's hash side by side, so a probe touches one
+ * cache line of the table.
  */
 export class MemoryNodeStore implements NodeStore {
-  private slab = new Uint8Array(1024 * ROW)
+  private slab = new Int32Array(1024 * ROW_WORDS)
   private rowVersion = new Float64Array(1024)
   private rowNext = new Int32Array(1024)
   private rowCap = 1024
@@ -21,15 +25,15 @@ export class MemoryNodeStore implements NodeStore {
   private freeTop = 0
   private live = 0
 
-  private table = new Int32Array(4096).fill(FREE)
-  /** Path hash per table entry: most probes are settled without touching the row slab. */
-  private tableHash = new Int32Array(4096)
+  /** Pairs (head row or FREE/TOMB, path hash). */
+  private table = new Int32Array(2 * 4096).fill(FREE)
+  private tableSize = 4096
   private lastHash = 0
   private tableUsed = 0 // live + tombstones
 
   // stale records (path, version that wrote the row, since), resolved only when pruning:
   // like the SQLite store, a batch appends them without looking anything up
-  private stalePath = new Uint8Array(1024 * PATH_MAX)
+  private stalePath = new Int32Array(1024 * PATH_WORDS)
   private staleVer = new Float64Array(1024)
   private staleSince = new Float64Array(1024)
   private staleTop = 0
@@ -38,52 +42,53 @@ export class MemoryNodeStore implements NodeStore {
   private readonly roots: StoredRoot[] = []
   private pruned = 0
 
-  /**
-   * Hash of a path from its depth, its first and its last 4 prefix bytes: keys are keccak
-   * outputs, so those bits are uniform, and hashing 8 bytes instead of up to 34 per lookup is
-   * measurable at ~200k row writes per batch. Paths sharing all three still compare in full.
-   */
-  private hashPath(path: Uint8Array, off: number, len: number): number {
-    let h = Math.imul(((path[off]! << 8) | path[off + 1]!) + 1, 0x9e3779b1)
-    const end = off + len
-    const a = off + 2 + 4 < end ? off + 2 + 4 : end
-    for (let i = off + 2; i < a; i++) h = Math.imul(h ^ path[i]!, 0x01000193)
-    const b = end - 4 > a ? end - 4 : a
-    for (let i = b; i < end; i++) h = Math.imul(h ^ path[i]!, 0x01000193)
-    return h >>> 0
+  // a path given as bytes, moved into a word slot
+  private readonly scratch32 = new Int32Array(PATH_WORDS)
+  private readonly scratch = new Uint8Array(this.scratch32.buffer)
+
+  private toSlot(path: Uint8Array): Int32Array {
+    this.scratch32.fill(0)
+    this.scratch.set(path.subarray(0, PATH_SLOT - 2), 2)
+    return this.scratch32
   }
 
-  private samePath(row: number, path: Uint8Array, off: number, len: number): boolean {
-    const s = row * ROW
+  private static hashPath(p: Int32Array, o: number): number {
+    let h = 0x9e3779b1
+    for (let w = 0; w < PATH_WORDS; w++) h = Math.imul(h ^ p[o + w]!, 0x01000193) ^ (h >>> 15)
+    return h
+  }
+
+  private samePath(row: number, p: Int32Array, o: number): boolean {
+    const s = row * ROW_WORDS
     const slab = this.slab
-    for (let i = 0; i < len; i++) if (slab[s + i] !== path[off + i]) return false
-    // stored paths are zero padded: a longer stored path differs in its depth bytes already
+    for (let w = 0; w < PATH_WORDS; w++) if (slab[s + w] !== p[o + w]) return false
     return true
   }
 
-  /** Table index holding `path`, or -1. */
-  private findSlot(path: Uint8Array, off: number, len: number): number {
-    const mask = this.table.length - 1
-    const h = this.hashPath(path, off, len) | 0
+  /** Table index holding the path in p[o .. o+9), or -1. */
+  private findSlot(p: Int32Array, o: number): number {
+    const mask = this.tableSize - 1
+    const h = MemoryNodeStore.hashPath(p, o)
     this.lastHash = h
+    const table = this.table
     let i = h & mask
     for (;;) {
-      const head = this.table[i]!
+      const head = table[2 * i]!
       if (head === FREE) return -1
-      if (head !== TOMB && this.tableHash[i] === h && this.samePath(head, path, off, len)) return i
+      if (head !== TOMB && table[2 * i + 1] === h && this.samePath(head, p, o)) return i
       i = (i + 1) & mask
     }
   }
 
   readNode(path: Uint8Array, version: number): StoredNode | undefined {
-    const slot = this.findSlot(path, 0, path.length)
+    const slot = this.findSlot(this.toSlot(path), 0)
     if (slot < 0) return undefined
-    let r = this.table[slot]!
+    let r = this.table[2 * slot]!
     while (r >= 0) {
       const v = this.rowVersion[r]!
       if (v <= version) {
-        const s = r * ROW + PATH_MAX
-        return { version: v, node: this.slab.slice(s, s + 65) }
+        const s = (r * ROW_WORDS + PATH_WORDS) * 4 + 3
+        return { version: v, node: new Uint8Array(this.slab.buffer).slice(s, s + 65) }
       }
       r = this.rowNext[r]!
     }
@@ -114,7 +119,7 @@ export class MemoryNodeStore implements NodeStore {
     if (this.freeTop > 0) return this.freeRows[--this.freeTop]!
     if (this.rowTop === this.rowCap) {
       const cap = this.rowCap * 2
-      const slab = new Uint8Array(cap * ROW)
+      const slab = new Int32Array(cap * ROW_WORDS)
       slab.set(this.slab)
       this.slab = slab
       const ver = new Float64Array(cap)
@@ -130,35 +135,34 @@ export class MemoryNodeStore implements NodeStore {
 
   private growTable(): void {
     const old = this.table
+    const oldSize = this.tableSize
     let size = 4096
     while (size < this.live * 3) size *= 2
-    const table = new Int32Array(size).fill(FREE)
-    const hashes = new Int32Array(size)
+    const table = new Int32Array(2 * size).fill(FREE)
     const mask = size - 1
     let used = 0
-    for (let i = 0; i < old.length; i++) {
-      const head = old[i]!
+    for (let i = 0; i < oldSize; i++) {
+      const head = old[2 * i]!
       if (head < 0) continue
-      const len = 2 + ((((this.slab[head * ROW]! << 8) | this.slab[head * ROW + 1]!) + 7) >> 3)
-      const h = this.hashPath(this.slab, head * ROW, len) | 0
+      const h = old[2 * i + 1]!
       let j = h & mask
-      while (table[j] !== FREE) j = (j + 1) & mask
-      table[j] = head
-      hashes[j] = h
+      while (table[2 * j] !== FREE) j = (j + 1) & mask
+      table[2 * j] = head
+      table[2 * j + 1] = h
       used++
     }
     this.table = table
-    this.tableHash = hashes
+    this.tableSize = size
     this.tableUsed = used
   }
 
-  private pushStale(path: Uint8Array, off: number, version: number, since: number): void {
+  private pushStale(p: Int32Array, o: number, version: number, since: number): void {
     if (this.staleTop === this.staleVer.length) {
       // drop the consumed prefix before growing
       const live = this.staleTop - this.staleHead
       const cap = live * 2 > this.staleVer.length ? this.staleVer.length * 2 : this.staleVer.length
-      const paths = new Uint8Array(cap * PATH_MAX)
-      paths.set(this.stalePath.subarray(this.staleHead * PATH_MAX, this.staleTop * PATH_MAX))
+      const paths = new Int32Array(cap * PATH_WORDS)
+      paths.set(this.stalePath.subarray(this.staleHead * PATH_WORDS, this.staleTop * PATH_WORDS))
       const ver = new Float64Array(cap)
       ver.set(this.staleVer.subarray(this.staleHead, this.staleTop))
       const since2 = new Float64Array(cap)
@@ -169,58 +173,57 @@ export class MemoryNodeStore implements NodeStore {
       this.staleTop = live
       this.staleHead = 0
     }
-    const o = this.staleTop * PATH_MAX
     const sp = this.stalePath
-    const len = 2 + ((((path[off]! << 8) | path[off + 1]!) + 7) >> 3)
-    for (let b = 0; b < PATH_MAX; b++) sp[o + b] = b < len ? path[off + b]! : 0
+    const d = this.staleTop * PATH_WORDS
+    for (let w = 0; w < PATH_WORDS; w++) sp[d + w] = p[o + w]!
     this.staleVer[this.staleTop] = version
     this.staleSince[this.staleTop] = since
     this.staleTop++
   }
 
-  writeVersion(w: VersionWrite): void {
-    const v = w.version
-    const staleBuf = w.stalePathBuf
-    for (let i = 0; i < w.staleCount; i++)
-      this.pushStale(staleBuf, i * PATH_MAX, w.staleVersion(i), v)
-    const pathBuf = w.rowPathBuf
-    const nodeBuf = w.rowNodeBuf
-    for (let i = 0; i < w.rowCount; i++) {
-      if ((this.tableUsed + 1) * 10 > this.table.length * 7) this.growTable()
-      const po = i * PATH_MAX
-      const len = 2 + ((((pathBuf[po]! << 8) | pathBuf[po + 1]!) + 7) >> 3)
+  writeVersion(wr: VersionWrite): void {
+    const v = wr.version
+    const staleBuf = wr.stalePathBuf
+    for (let i = 0; i < wr.staleCount; i++)
+      this.pushStale(staleBuf, i * PATH_WORDS, wr.staleVersion(i), v)
+    const pathBuf = wr.rowPathBuf
+    const nodeBuf = wr.rowNodeBuf
+    for (let i = 0; i < wr.rowCount; i++) {
+      if ((this.tableUsed + 1) * 10 > this.tableSize * 7) this.growTable()
+      const po = i * PATH_WORDS
       const r = this.allocRow()
-      const s = r * ROW
+      const s = r * ROW_WORDS
       const slab = this.slab
-      for (let b = 0; b < PATH_MAX; b++) slab[s + b] = pathBuf[po + b]!
-      const no = i * 65
-      for (let b = 0; b < 65; b++) slab[s + PATH_MAX + b] = nodeBuf[no + b]!
+      for (let w = 0; w < PATH_WORDS; w++) slab[s + w] = pathBuf[po + w]!
+      const no = i * NODE_WORDS
+      for (let w = 0; w < NODE_WORDS; w++) slab[s + PATH_WORDS + w] = nodeBuf[no + w]!
       this.rowVersion[r] = v
-      const slot = this.findSlot(pathBuf, po, len)
+      const slot = this.findSlot(pathBuf, po)
+      const table = this.table
       if (slot >= 0) {
-        this.rowNext[r] = this.table[slot]!
-        this.table[slot] = r
+        this.rowNext[r] = table[2 * slot]!
+        table[2 * slot] = r
       } else {
         this.rowNext[r] = -1
-        const mask = this.table.length - 1
+        const mask = this.tableSize - 1
         const h = this.lastHash
         let j = h & mask
-        while (this.table[j]! >= 0) j = (j + 1) & mask
-        if (this.table[j] === FREE) this.tableUsed++
-        this.table[j] = r
-        this.tableHash[j] = h
+        while (table[2 * j]! >= 0) j = (j + 1) & mask
+        if (table[2 * j] === FREE) this.tableUsed++
+        table[2 * j] = r
+        table[2 * j + 1] = h
       }
       this.live++
     }
-    this.roots.push({ version: v, root: w.root.slice(), leafCount: w.leafCount })
+    this.roots.push({ version: v, root: wr.root.slice(), leafCount: wr.leafCount })
   }
 
-  /** Delete the row (path, version) if present; true when it was. */
-  private deleteRow(path: Uint8Array, off: number, len: number, want: number): boolean {
-    const slot = this.findSlot(path, off, len)
+  /** Delete the row (path in p[o..], version) if present; true when it was. */
+  private deleteRow(p: Int32Array, o: number, want: number): boolean {
+    const slot = this.findSlot(p, o)
     if (slot < 0) return false
     let prev = -1
-    let r = this.table[slot]!
+    let r = this.table[2 * slot]!
     while (r >= 0 && this.rowVersion[r] !== want) {
       prev = r
       r = this.rowNext[r]!
@@ -228,7 +231,7 @@ export class MemoryNodeStore implements NodeStore {
     if (r < 0) return false
     const next = this.rowNext[r]!
     if (prev >= 0) this.rowNext[prev] = next
-    else this.table[slot] = next >= 0 ? next : TOMB
+    else this.table[2 * slot] = next >= 0 ? next : TOMB
     if (this.freeTop === this.freeRows.length) {
       const f = new Int32Array(this.freeRows.length * 2)
       f.set(this.freeRows)
@@ -243,10 +246,7 @@ export class MemoryNodeStore implements NodeStore {
     let deleted = 0
     while (this.staleHead < this.staleTop && this.staleSince[this.staleHead]! <= keepFrom) {
       const at = this.staleHead++
-      const po = at * PATH_MAX
-      const sp = this.stalePath
-      const len = 2 + ((((sp[po]! << 8) | sp[po + 1]!) + 7) >> 3)
-      if (this.deleteRow(sp, po, len, this.staleVer[at]!)) deleted++
+      if (this.deleteRow(this.stalePath, at * PATH_WORDS, this.staleVer[at]!)) deleted++
     }
     const keep = this.rootAtOrBelow(keepFrom)
     if (keep) this.roots.splice(0, this.roots.indexOf(keep))
@@ -255,7 +255,7 @@ export class MemoryNodeStore implements NodeStore {
   }
 
   rollback(version: number, rows: readonly RowRef[]): void {
-    for (const r of rows) this.deleteRow(r.path, 0, r.path.length, r.version)
+    for (const r of rows) this.deleteRow(this.toSlot(r.path), 0, r.version)
     // stale records are appended in version order
     while (this.staleTop > this.staleHead && this.staleSince[this.staleTop - 1]! > version)
       this.staleTop--

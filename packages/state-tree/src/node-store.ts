@@ -24,14 +24,18 @@ export interface VersionWrite {
   rowCount: number
   rowPath(i: number): Uint8Array
   rowNode(i: number): Uint8Array
-  /** The same rows packed: path i zero-padded at rowPathBuf[i*34 ..], node i at rowNodeBuf[i*65 ..]. */
-  readonly rowPathBuf: Uint8Array
-  readonly rowNodeBuf: Uint8Array
+  /**
+   * The same rows packed as int32 words (little-endian bytes): path i in the 36-byte slot at
+   * word i*9 (bytes +2 ..; zero padded, path.ts PATH_SLOT), node i in the 68-byte slot at
+   * word i*17 (tag at byte +3, node bytes from +4).
+   */
+  readonly rowPathBuf: Int32Array
+  readonly rowNodeBuf: Int32Array
   /** Rows made stale by this version: (path, version that wrote the row). */
   staleCount: number
   stalePath(i: number): Uint8Array
-  /** The same paths packed at stalePathBuf[i*34 ..]; length from the depth, rest not zeroed. */
-  readonly stalePathBuf: Uint8Array
+  /** The same paths packed in 36-byte zero-padded slots, as rowPathBuf. */
+  readonly stalePathBuf: Int32Array
   staleVersion(i: number): number
 }
 
