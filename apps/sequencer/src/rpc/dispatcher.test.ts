@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { RpcContext } from './context.js'
-import { Dispatcher, type JsonRpcResponse } from './dispatcher.js'
+import { Dispatcher, type JsonRpcResponse, method } from './dispatcher.js'
 import { FakeNode } from './fake-node.js'
 import { FilterManager } from './filters.js'
 import { rpcMethods } from './methods.js'
@@ -138,5 +138,37 @@ describe('Dispatcher fuzz', () => {
       ),
       { numRuns: 2000 },
     )
+  })
+
+  it('shares one time budget across a batch: slow calls time out, the others answer', async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+    const d = new Dispatcher<null>(
+      {
+        slow: method([], 0, async () => {
+          await sleep(300)
+          return 'late'
+        }),
+        quick: method([], 0, async () => 'ok'),
+        sync: method([], 0, () => 7),
+      },
+      { batchLimit: 10, callTimeoutMs: 60 },
+    )
+    const call = (id: number, m: string) => ({ jsonrpc: '2.0', id, method: m })
+    const { body } = await d.dispatch(
+      [call(1, 'slow'), call(2, 'quick'), call(3, 'sync'), call(4, 'slow')],
+      null,
+    )
+    expect(body).toEqual([
+      { jsonrpc: '2.0', id: 1, error: { code: -32002, message: 'request timed out' } },
+      { jsonrpc: '2.0', id: 2, result: 'ok' },
+      { jsonrpc: '2.0', id: 3, result: 7 },
+      { jsonrpc: '2.0', id: 4, error: { code: -32002, message: 'request timed out' } },
+    ])
+    // the next request gets a fresh budget
+    expect((await d.dispatch(call(5, 'quick'), null)).body).toEqual({
+      jsonrpc: '2.0',
+      id: 5,
+      result: 'ok',
+    })
   })
 })

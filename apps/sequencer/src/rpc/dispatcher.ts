@@ -74,20 +74,26 @@ export class Dispatcher<Ctx> {
   }
 
   async dispatch(body: unknown, ctx: Ctx): Promise<DispatchResult> {
-    if (!Array.isArray(body)) return { body: await this.#one(body, ctx) }
-    if (body.length === 0) return { body: errorResponse(null, invalidRequest('empty batch')) }
-    if (body.length > this.#options.batchLimit) {
-      // geth answers one error carrying the id of the first call
-      const first = body.find((m) => isObject(m) && validId(m.id))
-      const id = isObject(first) ? (first.id as JsonRpcId) : null
-      return { body: [errorResponse(id, invalidRequest('batch too large'))] }
+    // one timer per request, not per call: a batch of 1000 calls would arm 1000 timers
+    const deadline = new Deadline(this.#options.callTimeoutMs)
+    try {
+      if (!Array.isArray(body)) return { body: await this.#one(body, ctx, deadline) }
+      if (body.length === 0) return { body: errorResponse(null, invalidRequest('empty batch')) }
+      if (body.length > this.#options.batchLimit) {
+        // geth answers one error carrying the id of the first call
+        const first = body.find((m) => isObject(m) && validId(m.id))
+        const id = isObject(first) ? (first.id as JsonRpcId) : null
+        return { body: [errorResponse(id, invalidRequest('batch too large'))] }
+      }
+      const responses = await Promise.all(body.map((m) => this.#one(m, ctx, deadline)))
+      const out = responses.filter((r): r is JsonRpcResponse => r !== undefined)
+      return { body: out.length ? out : undefined }
+    } finally {
+      deadline.clear()
     }
-    const responses = await Promise.all(body.map((m) => this.#one(m, ctx)))
-    const out = responses.filter((r): r is JsonRpcResponse => r !== undefined)
-    return { body: out.length ? out : undefined }
   }
 
-  async #one(message: unknown, ctx: Ctx): Promise<JsonRpcResponse | undefined> {
+  async #one(message: unknown, ctx: Ctx, deadline: Deadline): Promise<JsonRpcResponse | undefined> {
     const started = performance.now()
     if (
       !isObject(message) ||
@@ -107,7 +113,8 @@ export class Dispatcher<Ctx> {
       const def = this.#methods.get(name)
       if (!def) throw methodNotFound(name)
       const args = validateParams(def.params, message.params)
-      const result = await this.#withTimeout(def.handler(args, ctx))
+      const value = def.handler(args, ctx)
+      const result = value instanceof Promise ? await deadline.race(value) : value
       response = { jsonrpc: '2.0', id, result: result === undefined ? null : result }
     } catch (error) {
       response = errorResponse(id, error)
@@ -120,18 +127,34 @@ export class Dispatcher<Ctx> {
     )
     return isNotification ? undefined : response
   }
+}
 
-  async #withTimeout(value: unknown): Promise<unknown> {
-    if (!(value instanceof Promise)) return value
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(requestTimedOut()), this.#options.callTimeoutMs)
-    })
-    try {
-      return await Promise.race([value, timeout])
-    } finally {
-      clearTimeout(timer)
+/** The time budget of one request, shared by its calls; the timer starts with the first wait. */
+class Deadline {
+  readonly #endsAt: number
+  #timer: NodeJS.Timeout | undefined
+  #expired: Promise<never> | undefined
+
+  constructor(ms: number) {
+    this.#endsAt = performance.now() + ms
+  }
+
+  race<T>(value: Promise<T>): Promise<T> {
+    if (!this.#expired) {
+      this.#expired = new Promise<never>((_, reject) => {
+        this.#timer = setTimeout(
+          () => reject(requestTimedOut()),
+          Math.max(0, this.#endsAt - performance.now()),
+        )
+      })
+      // the racers see the rejection; this handler keeps it from also counting as unhandled
+      this.#expired.catch(() => {})
     }
+    return Promise.race([value, this.#expired])
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer)
   }
 }
 
