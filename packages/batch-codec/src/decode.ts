@@ -79,11 +79,10 @@ export function decodeBatchContextHash(payload: Uint8Array, opts: DecodeBatchOpt
   return decodeHeader(payload, opts).contextHash
 }
 
+/** A self-contained batch decodes the same with any context, so callers may always pass one. */
 function checkContext(contextHash: Hex, given: BatchContext | undefined): BatchContext {
-  if (given === undefined) {
-    if (contextHash !== EMPTY_BATCH_CONTEXT.hash) throw new BatchContextRequiredError(contextHash)
-    return EMPTY_BATCH_CONTEXT
-  }
+  if (contextHash === EMPTY_BATCH_CONTEXT.hash) return EMPTY_BATCH_CONTEXT
+  if (given === undefined) throw new BatchContextRequiredError(contextHash)
   if (given.hash !== contextHash) throw new BatchContextMismatchError(contextHash, given.hash)
   return given
 }

@@ -156,7 +156,6 @@ function generate(): Vectors {
       context: [...withCtx.context!].reverse(),
       payload: withCtx.payload,
     },
-    { name: 'context-given-to-self-contained', context: [OTHER], payload: valid[0]!.payload },
   ].map((v) => ({
     ...v,
     error: errorName(() => decodeBatch(fromHex(v.payload), { chainId, ...ctxOf(v.context) })),
