@@ -3,7 +3,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { BATCH_VERSION, type BatchBlock, encodeBatch } from '@lanes/batch-codec'
+import {
+  BATCH_VERSION,
+  type BatchBlock,
+  BatchContextChain,
+  batchAddresses,
+  encodeBatch,
+} from '@lanes/batch-codec'
 import { deployRollup, rollupAbi, waitForReceipt } from '@lanes/contracts'
 import {
   type BlockHeader,
@@ -159,6 +165,9 @@ try {
     `# derive: committing ${blocks.length / BLOCKS_PER_BATCH} batches to anvil\n`,
   )
   let postedBytes = 0
+  // as the batcher does: each batch references the address table of the 32 before it, so the
+  // prover's derive includes building that table
+  const contexts = new BatchContextChain()
   for (let b = 0; b * BLOCKS_PER_BATCH < blocks.length; b++) {
     const part = blocks.slice(b * BLOCKS_PER_BATCH, (b + 1) * BLOCKS_PER_BATCH)
     const first = part[0]!.number
@@ -176,7 +185,9 @@ try {
       depositCursorStart: 0n,
       depositCursorEnd: 0n,
     }
-    const payload = encodeBatch({ header, blocks: part }, { quality: 5 })
+    const context = contexts.contextFor(BigInt(b))
+    const payload = encodeBatch({ header, blocks: part }, { quality: 5, context })
+    contexts.set(BigInt(b), batchAddresses(part.flatMap((x) => x.txs)))
     postedBytes += payload.length
     const hash = await wallet.writeContract({
       address: rollup,

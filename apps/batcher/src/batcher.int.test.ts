@@ -1,4 +1,11 @@
-import { decodeBatch, fromBlobs } from '@lanes/batch-codec'
+import {
+  BatchContextChain,
+  batchAddresses,
+  decodeBatch,
+  decodeBatchContextHash,
+  EMPTY_BATCH_CONTEXT,
+  fromBlobs,
+} from '@lanes/batch-codec'
 import { fromHex, type Hex, keccak256Hex } from '@lanes/core'
 import { decodeFunctionData, parseEventLogs } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -52,9 +59,20 @@ describe('batcher against anvil + Redis', () => {
     const modes = new Set(events.map((e) => e.args.daMode))
     expect(modes).toEqual(new Set([0, 1]))
     let next = 1n
+    // decoded as derive does: against the address lists of the batches before (codec §3.5)
+    const contexts = new BatchContextChain()
+    let withTable = 0
     for (const e of events) {
       const payload = await readBack(l1, e.transactionHash, e.args.daMode)
-      const batch = decodeBatch(payload, { chainId: L2_CHAIN_ID })
+      const context = contexts.contextFor(e.args.batchIndex)
+      const hash = decodeBatchContextHash(payload, { chainId: L2_CHAIN_ID })
+      if (hash !== EMPTY_BATCH_CONTEXT.hash) {
+        expect(hash).toBe(context.hash)
+        withTable++
+      }
+      // a self-contained batch would decode the same with it: the context can always be given
+      const batch = decodeBatch(payload, { chainId: L2_CHAIN_ID, context })
+      contexts.set(e.args.batchIndex, batchAddresses(batch.blocks.flatMap((b) => b.txs)))
       expect(batch.header.firstBlock).toBe(next)
       for (const b of batch.blocks) {
         const sealed = seq.blocks[Number(b.number) - 1]!
@@ -68,5 +86,8 @@ describe('batcher against anvil + Redis', () => {
       expect(e.args.postStateRoot).toBe(seq.rootOf(e.args.lastBlock))
       next = e.args.lastBlock + 1n
     }
+    // every block pays the same recipients: all but the first batch reference the table, also
+    // the first after the restart (the batcher rebuilt it from SQLite and the blocks)
+    expect(withTable).toBe(events.length - 1)
   }, 240_000)
 })

@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { BATCH_VERSION, encodeBatch } from '@lanes/batch-codec'
+import {
+  BATCH_VERSION,
+  BatchContextChain,
+  batchAddresses,
+  decodeBatchContextHash,
+  EMPTY_BATCH_CONTEXT,
+  encodeBatch,
+} from '@lanes/batch-codec'
 import { deployRollup, rollupAbi, waitForReceipt } from '@lanes/contracts'
 import {
   type BatchHeader,
@@ -62,6 +69,9 @@ describe('prover-stub rewinds a replaced batch instead of rebuilding from genesi
   const seqState = WorldState.inMemory()
   const heads: BlockHeader[] = [genesisHeader(genesis, genesisStateRoot(genesis))]
   let nonce = 0
+  // batches after the first name their recipient through the address table (codec §3.5), so
+  // the prover decodes them only with the right predecessors, across revert, reorg and restart
+  const contexts = new BatchContextChain()
   const head = () => heads.at(-1)!
   const seqWallet = () =>
     createWalletClient({
@@ -144,6 +154,11 @@ describe('prover-stub rewinds a replaced batch instead of rebuilding from genesi
       depositCursorStart: 0n,
       depositCursorEnd: 0n,
     }
+    const payload = encodeBatch({ header, blocks: built }, { context: contexts.contextFor(index) })
+    contexts.set(index, batchAddresses(built.flatMap((b) => b.txs)))
+    expect(decodeBatchContextHash(payload, { chainId: L2 }) === EMPTY_BATCH_CONTEXT.hash).toBe(
+      index === 0n,
+    )
     const hash = await seqWallet().writeContract({
       address: rollup,
       abi: rollupAbi,
@@ -158,7 +173,7 @@ describe('prover-stub rewinds a replaced batch instead of rebuilding from genesi
           depositCursor: 0n,
           depositQueueHash: `0x${'00'.repeat(32)}`,
         },
-        bytesToHex(encodeBatch({ header, blocks: built })),
+        bytesToHex(payload),
       ],
     })
     await waitForReceipt(pub, hash)
