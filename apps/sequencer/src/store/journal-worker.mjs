@@ -1,5 +1,7 @@
 // The journal's writer thread: its own SQLite connection to the sequencer database, so the
-// fsync of each group commit blocks this thread and not the JSON-RPC event loop.
+// fsync of each group commit blocks this thread and not the JSON-RPC event loop. It also runs
+// the WAL checkpoints (the main connection has auto-checkpoint off): copying the WAL into the
+// database file and its fsync would otherwise run inside a block commit on the main thread.
 // Plain JS on purpose: Node 20 workers cannot load .ts, and this needs nothing of ours.
 import { parentPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
@@ -22,6 +24,16 @@ const write = db.transaction((ins, firstSeq, del) => {
   const d = Buffer.from(del)
   for (let off = 0; off < d.length; off += 32) remove.run(d.subarray(off, off + 32))
 })
+
+const checkpoint = setInterval(() => {
+  try {
+    // PASSIVE: copies what no reader still needs, never waits for or blocks the block writer
+    db.pragma('wal_checkpoint(PASSIVE)')
+  } catch {
+    // busy or a disk error: the next tick tries again, and a block commit reports the disk
+  }
+}, workerData.checkpointMs ?? 500)
+checkpoint.unref()
 
 parentPort.on('message', (m) => {
   try {

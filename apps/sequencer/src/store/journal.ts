@@ -39,11 +39,15 @@ export class JournalWriter {
   /** fsync'd journal commits so far (metrics, tests) */
   commits = 0
 
-  constructor(store: Store, options: { dbPath?: string } = {}) {
+  constructor(store: Store, options: { dbPath?: string; checkpointMs?: number } = {}) {
     this.#store = store
     this.#seq = store.journalMaxSeq() + 1
     if (options.dbPath) {
-      const worker = new Worker(WORKER_URL, { workerData: { path: options.dbPath } })
+      const worker = new Worker(WORKER_URL, {
+        workerData: { path: options.dbPath, checkpointMs: options.checkpointMs },
+      })
+      // the writer thread checkpoints the WAL from now on (see journal-worker.mjs)
+      store.db.pragma('wal_autocheckpoint = 0')
       worker.unref()
       worker.on('message', (r: Reply) => {
         const done = this.#replies.get(r.id)
