@@ -106,8 +106,9 @@ export class SenderRecoveryPool {
         reject,
         settled: false,
       }
-      // Several chunks per worker so a slow or dying worker holds back little work.
-      const per = Math.ceil(items.length / (this.size * 4))
+      // One chunk per worker: each message is a wake-up (a context switch on a busy machine),
+      // and callers keep a second call queued, so a worker that finishes early takes from it.
+      const per = Math.ceil(items.length / this.size)
       const chunk = Math.min(this.#maxChunk, Math.max(16, per))
       for (let start = 0; start < items.length; start += chunk)
         this.#queue.push({ batch, start, end: Math.min(items.length, start + chunk), attempts: 0 })
