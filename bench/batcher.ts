@@ -1,35 +1,134 @@
-// Batcher under sustained L2 load: a fake sequencer seals blocks of pre-signed transfers at a
-// fixed rate for LANES_BENCH_SECONDS (default 60) while the real batcher (BullMQ + Redis +
-// anvil with 2 s L1 blocks + the real Rollup contract) posts them. Figures: blocks/s batched
-// against blocks/s sealed in the same run, bytes and L1 gas per tx, posting lag p50/p99
-// (block sealed → its commit included in an L1 block, and → the batcher saw it confirmed).
-// Each sealed block is also announced on the "sealed" BullMQ queue, as the sequencer does.
+// The batcher at the sequencer's peak rate, all on one machine: the real sequencer process
+// (apps/sequencer/src/main.ts, 250 ms blocks, publishing "sealed" events to Redis), the real
+// batcher (BullMQ + Redis + sandboxed compress child, in this process), anvil (Cancun, L1
+// blocks every LANES_BENCH_L1_BLOCK_S s, default 2) with the real Rollup. A load generator sends
+// pre-signed transfers from 1000 senders open loop (JSON-RPC batches of 100, 8 in flight) as
+// fast as the sequencer accepts them for LANES_BENCH_SECONDS (default 60): the rate it seals
+// in this shared stack IS its peak rate here. Then the generator stops and the batcher drains.
+// Figures: sealed tx/s and blocks/s, blocks/s batched, backlog (sealed, not yet in a confirmed
+// batch) over the run, bytes and L1 gas per tx, lag per block from seal (first seen by a 50 ms
+// poll of lanes_syncStatus) to the L1 block holding its commit and to the batcher seeing it
+// confirmed, against the target max delay + 2 L1 blocks; load average and CPU per process.
+// DA bound: anvil Cancun takes at most 6 blobs per L1 block (target 3): 6 × 130,044 B per block.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { loadKzg, SEALED_QUEUE } from '@lanes/batcher'
-import { type L1Env, startBatcherEnv, startL1Env } from '@lanes/batcher/testing'
-import { ANVIL_KEYS } from '@lanes/test/harness'
-import { Queue } from 'bullmq'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { BLOB_PAYLOAD_BYTES, loadKzg, RpcBlockSource } from '@lanes/batcher'
+import { type L1Env, L2_CHAIN_ID, startBatcherEnv, startL1Env } from '@lanes/batcher/testing'
+import {
+  bytesToBigint,
+  fromHex,
+  type Hex,
+  keccak256,
+  serializeSignedTx,
+  signingHash,
+  toHex,
+  type UnsignedTxFields,
+} from '@lanes/core'
+import { ANVIL_KEYS, spawnOwned, stopProcess } from '@lanes/test/harness'
+import secp256k1 from 'secp256k1'
 import { createWalletClient, http, toBlobs } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { report } from './machine.js'
 
 const SECONDS = Number(process.env.LANES_BENCH_SECONDS ?? 60)
+const L1_BLOCK_S = Number(process.env.LANES_BENCH_L1_BLOCK_S ?? 2)
+const MAX_DELAY_MS = Number(process.env.LANES_BENCH_MAX_DELAY_MS ?? 6000)
+/** pre-signed txs: more than the sequencer can take in the run (it stops early when they run out) */
+const TXS = Number(process.env.LANES_BENCH_TXS ?? 200_000)
+const SENDERS = 1000
+const BATCH = 100
+const IN_FLIGHT = 8
 const BLOCK_MS = 250
-const TXS_PER_BLOCK = Number(process.env.LANES_BENCH_TXS_PER_BLOCK ?? 25)
-const MAX_DELAY_MS = 6000
-const L1_BLOCK_S = 2
+const VERBOSE = !!process.env.LANES_BENCH_VERBOSE
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0
 }
+const r1 = (x: number) => Number(x.toFixed(1))
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join('/')
+const log = (s: string) => process.stderr.write(`# ${s}\n`)
 
-/**
- * anvil loads its KZG setup on the first blob tx it sees: that eth_sendRawTransaction takes
- * 10-20 s on this machine. A real L1 node has it loaded at start, so one blob tx from another
- * key goes first, outside the measured run.
- */
+/** CPU seconds (user + system) a process used so far; NaN off Linux. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100
+  } catch {
+    return Number.NaN
+  }
+}
+/** CPU seconds of `pid` and all its descendants (the compress child, worker threads are in-process) */
+function treeCpu(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN
+  let total = cpuSeconds(pid)
+  try {
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()
+    for (const k of kids ? kids.split(' ') : []) total += treeCpu(Number(k))
+  } catch {}
+  return total
+}
+
+const keys = Array.from({ length: SENDERS }, (_, i) =>
+  fromHex(`0x${(BigInt(i) + 0x7000n).toString(16).padStart(64, '0')}`),
+)
+const addresses = keys.map(
+  (k) => toHex(keccak256(secp256k1.publicKeyCreate(k, false).subarray(1)).subarray(12)) as Hex,
+)
+
+/** nonce-major: each batch of 100 holds 100 different senders; recipients spread over 10k accounts */
+function signAll(n: number): Hex[] {
+  const out: Hex[] = []
+  for (let i = 0; i < n; i++) {
+    const to = toHex(keccak256(new TextEncoder().encode(`acct-${(i * 7919) % 10_000}`))).slice(
+      0,
+      42,
+    ) as Hex
+    const f: UnsignedTxFields = {
+      type: 2,
+      chainId: L2_CHAIN_ID,
+      nonce: BigInt(Math.floor(i / SENDERS)),
+      gasLimit: 21_000n,
+      to,
+      value: BigInt(1000 + ((i * 2654435761) % 1_000_000_007)),
+      data: new Uint8Array(0),
+      maxFeePerGas: 100_000_000_000n,
+      maxPriorityFeePerGas: 1_000_000_000n,
+      accessList: [],
+    }
+    const { signature, recid } = secp256k1.ecdsaSign(signingHash(f), keys[i % SENDERS]!)
+    out.push(
+      toHex(
+        serializeSignedTx({
+          ...f,
+          r: bytesToBigint(signature.subarray(0, 32)),
+          s: bytesToBigint(signature.subarray(32, 64)),
+          yParity: recid as 0 | 1,
+        }),
+      ),
+    )
+  }
+  return out
+}
+
+async function rpc(url: string, body: unknown, timeoutMs = 60_000): Promise<unknown> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  })
+  return res.json()
+}
+
+/** anvil loads its KZG setup on the first blob tx (10-20 s here): one from another key first */
 async function warmAnvilBlobs(l1: L1Env): Promise<void> {
   const account = privateKeyToAccount(ANVIL_KEYS[3] as `0x${string}`)
   const wallet = createWalletClient({
@@ -46,55 +145,170 @@ async function warmAnvilBlobs(l1: L1Env): Promise<void> {
   await l1.client.waitForTransactionReceipt({ hash, timeout: 120_000 })
 }
 
-const load = () =>
-  os
-    .loadavg()
-    .map((x) => x.toFixed(1))
-    .join('/')
+async function startSequencer(dir: string, redisUrl: string, prefix: string) {
+  const alloc: Record<string, { balance: string }> = {}
+  for (const a of addresses) alloc[a] = { balance: (10n ** 22n).toString() }
+  const vault = '0x4200000000000000000000000000000000000019'
+  writeFileSync(
+    join(dir, 'genesis.json'),
+    JSON.stringify({
+      chainId: Number(L2_CHAIN_ID),
+      timestamp: Math.floor(Date.now() / 1000),
+      gasLimit: '1000000000',
+      blockTimeMs: BLOCK_MS,
+      minBaseFee: '1000000',
+      feeVaults: { baseFee: vault, priorityFee: vault, l1Fee: vault },
+      alloc,
+    }),
+  )
+  const child = spawnOwned(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('../apps/sequencer/src/main.ts', import.meta.url)),
+      ...['--genesis', join(dir, 'genesis.json'), '--data-dir', join(dir, 'seq')],
+      ...['--port', '0', '--block-time-ms', String(BLOCK_MS)],
+      ...['--redis-url', redisUrl, '--queue-prefix', prefix],
+    ],
+    { env: { ...process.env, LANES_LOG_LEVEL: 'warn' } },
+  )
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`sequencer did not start: ${out}`)), 60_000)
+    child.stderr?.on('data', (d) => {
+      out += d
+    })
+    child.stdout?.on('data', (d) => {
+      out += d
+      const m = /"url":"([^"]+)"/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        child.stderr?.on('data', (d) => process.stderr.write(d))
+        resolve(m[1]!)
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`sequencer exited ${code}: ${out.slice(-2000)}`)))
+  })
+  return { url, pid: child.pid, stop: () => stopProcess(child, 10_000) }
+}
+
 const loadStart = load()
+log(`signing ${TXS} txs`)
+const raws = signAll(TXS)
+const dir = mkdtempSync(join(os.tmpdir(), 'lanes-bench-batcher-'))
 const l1 = await startL1Env({ blockTime: L1_BLOCK_S })
 const env = await startBatcherEnv(l1)
 await warmAnvilBlobs(l1)
-const sealedQueue = new Queue(SEALED_QUEUE, {
-  connection: { url: env.redis.url },
-  prefix: `{lanes}${env.redis.prefix}`,
-})
+const prefix = `{lanes}${env.redis.prefix}`
+const seq = await startSequencer(dir, env.redis.url, prefix)
 try {
-  const blocks = Math.floor((SECONDS * 1000) / BLOCK_MS)
-  process.stderr.write(`# signing ${blocks * TXS_PER_BLOCK} txs\n`)
-  const txs = await env.seq.presign(blocks * TXS_PER_BLOCK)
-  const s = await env.build({
-    daMode: 'auto',
-    maxBatchDelayMs: MAX_DELAY_MS,
-    confirmations: 1,
-    pollIntervalMs: 200,
-  })
+  const s = await env.build(
+    {
+      sequencerRpcUrl: seq.url,
+      daMode: 'auto',
+      maxBatchDelayMs: MAX_DELAY_MS,
+      confirmations: 1,
+      pollIntervalMs: 200,
+    },
+    undefined,
+    new RpcBlockSource(seq.url),
+  )
   await s.start()
-  // load starts once the batcher is ready (reconciled, compress child up with KZG loaded)
   while ((await s.http.inject('/readyz')).statusCode !== 200)
     await new Promise((r) => setTimeout(r, 100))
-  const t0 = Date.now()
-  for (let i = 0; i < blocks; i++) {
-    const b = env.seq.sealTxs(txs.slice(i * TXS_PER_BLOCK, (i + 1) * TXS_PER_BLOCK))
-    await sealedQueue.add(
-      SEALED_QUEUE,
-      { number: String(b.header.number), hash: b.header.hash, stateRoot: b.header.stateRoot },
-      { jobId: `block-${b.header.number}` },
+  const status = async () =>
+    BigInt(
+      (
+        (await rpc(seq.url, { jsonrpc: '2.0', id: 1, method: 'lanes_syncStatus', params: [] })) as {
+          result: { sealed: { number: string } }
+        }
+      ).result.sealed.number,
     )
-    const wait = t0 + (i + 1) * BLOCK_MS - Date.now()
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-  }
-  const sealSeconds = (Date.now() - t0) / 1000
-  // drain: the last blocks wait for max delay, then one L1 block
-  const deadline = Date.now() + MAX_DELAY_MS + 30_000
+  const startHead = await status()
+  /** block number → when the 50 ms poll first saw it sealed */
+  const seenAt = new Map<bigint, number>()
+  let polling = true
+  let head = startHead
+  const poller = (async () => {
+    while (polling) {
+      const h = await status().catch(() => head)
+      const now = Date.now()
+      for (let n = head + 1n; n <= h; n++) seenAt.set(n, now)
+      if (h > head) head = h
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  })()
+  /** every second: sealed head, last block in a planned/stored batch, last confirmed block */
+  const samples: Array<{ t: number; sealed: number; stored: number; confirmed: number }> = []
+  const cpu0 = { seq: treeCpu(seq.pid), batcher: treeCpu(process.pid) }
+  const t0 = Date.now()
+  // plain SQL: store.all() would load every payload each time
+  const q = (sql: string) =>
+    Number((s.store.db.prepare(sql).get() as { v: bigint | null }).v ?? startHead)
+  const sampler = setInterval(() => {
+    samples.push({
+      t: (Date.now() - t0) / 1000,
+      sealed: Number(head - startHead),
+      stored: q('SELECT max(last_block) AS v FROM batches') - Number(startHead),
+      confirmed:
+        q("SELECT max(last_block) AS v FROM batches WHERE status = 'confirmed'") -
+        Number(startHead),
+    })
+  }, 1000)
+
+  // open loop: as fast as the sequencer acknowledges, until the time is up
+  let next = 0
+  let accepted = 0
+  let rejected = 0
+  const end = t0 + SECONDS * 1000
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (Date.now() < end && next * BATCH < raws.length) {
+        const k = next++
+        const batch = raws.slice(k * BATCH, (k + 1) * BATCH)
+        const res = (await rpc(
+          seq.url,
+          batch.map((raw, id) => ({
+            jsonrpc: '2.0',
+            id,
+            method: 'eth_sendRawTransaction',
+            params: [raw],
+          })),
+        )) as Array<{ result?: string }>
+        for (const r of res) if (typeof r.result === 'string') accepted++
+        rejected += res.length - res.filter((r) => typeof r.result === 'string').length
+      }
+    }),
+  )
+  const loadEndAt = Date.now()
+  if (next * BATCH >= raws.length) log('ran out of pre-signed txs: raise LANES_BENCH_TXS')
+  const loadAtEnd = load()
+  // the pool drains into blocks, then the batcher drains: until every accepted tx is in a
+  // confirmed batch
+  let drainedAt = 0
+  const deadline = Date.now() + MAX_DELAY_MS + 180_000
   while (Date.now() < deadline) {
-    const last = s.store.all().at(-1)
-    if (last?.status === 'confirmed' && last.lastBlock === BigInt(blocks)) break
+    const done = q(
+      `SELECT sum(tx_count) AS v FROM batches WHERE status = 'confirmed' AND last_block > ${startHead}`,
+    )
+    if (done >= accepted) {
+      drainedAt = Date.now()
+      break
+    }
     await new Promise((r) => setTimeout(r, 200))
   }
-  const all = s.store.all().filter((b) => b.status === 'confirmed')
+  if (!drainedAt) log('not drained within the deadline')
+  polling = false
+  await poller
+  clearInterval(sampler)
+  const cpu = {
+    seq: treeCpu(seq.pid) - cpu0.seq,
+    batcher: treeCpu(process.pid) - cpu0.batcher,
+  }
+  const all = s.store.all().filter((b) => b.status === 'confirmed' && b.lastBlock > startHead)
   if (all.length === 0) {
-    process.stderr.write('# no batch confirmed: the figures below are meaningless\n')
+    log('no batch confirmed: the figures below are meaningless')
     process.exitCode = 1
   }
   const l1Time = new Map<bigint, number>()
@@ -110,66 +324,104 @@ try {
   let bytes = 0
   let gas = 0n
   let blobs = 0
-  let lastConfirmed = t0
+  let sealedTxsInLoad = 0
+  let lastSealInLoad = startHead
   for (const b of all) {
     txCount += b.txCount
     bytes += b.payload?.length ?? 0
     gas += b.l1GasUsed ?? 0n
     blobs += b.daMode === 'blobs' ? (b.blobCount ?? 0) : 0
-    lastConfirmed = Math.max(lastConfirmed, b.confirmedAtMs ?? 0)
     for (let n = b.firstBlock; n <= b.lastBlock; n++) {
-      const sealedAt = env.seq.sealedAtMs[Number(n) - 1]!
-      lags.push(((b.confirmedAtMs ?? 0) - sealedAt) / 1000)
-      inclLags.push(((l1Time.get(b.minedBlock ?? -1n) ?? 0) - sealedAt) / 1000)
+      const at = seenAt.get(n)
+      if (at === undefined) continue
+      lags.push(((b.confirmedAtMs ?? 0) - at) / 1000)
+      inclLags.push(((l1Time.get(b.minedBlock ?? -1n) ?? 0) - at) / 1000)
+      if (at <= loadEndAt && n > lastSealInLoad) lastSealInLoad = n
     }
   }
-  if (process.env.LANES_BENCH_VERBOSE)
+  // txs sealed while the load ran (the pool may hold more when it stops)
+  const src = new RpcBlockSource(seq.url)
+  for (let n = startHead + 1n; n <= lastSealInLoad; n += 500n) {
+    const to = n + 499n < lastSealInLoad ? n + 499n : lastSealInLoad
+    for (const b of await src.getBlockRange(n, to)) sealedTxsInLoad += b.txs.length
+  }
+  const loadSeconds = (loadEndAt - t0) / 1000
+  const sealedTps = sealedTxsInLoad / loadSeconds
+  const sealedBps = Number(lastSealInLoad - startHead) / loadSeconds
+  const lastConfirmed = Math.max(...all.map((b) => b.confirmedAtMs ?? 0))
+  const batchedBlocks = lags.length
+  const batchedBps = batchedBlocks / ((lastConfirmed - t0) / 1000)
+  // backlog (sealed, not in a confirmed batch) in the first and second half of the load
+  const half = (from: number, to: number) =>
+    samples.filter((x) => x.t >= from && x.t < to).map((x) => x.sealed - x.confirmed)
+  const first = half(5, SECONDS / 2)
+  const second = half(SECONDS / 2, SECONDS)
+  const drainS = drainedAt ? (drainedAt - loadEndAt) / 1000 : Number.NaN
+  const blobsPerL1Block = (blobs / ((lastConfirmed - t0) / 1000)) * L1_BLOCK_S
+  const common = `${r1(loadSeconds)} s open-loop load (${accepted} txs accepted, ${rejected} rejected), sequencer 250 ms blocks, anvil ${L1_BLOCK_S} s L1 blocks, max delay ${MAX_DELAY_MS} ms, DA auto, ${all.length} batches (${all.filter((b) => b.daMode === 'blobs').length} blob txs, ${blobs} blobs, ${r1(blobsPerL1Block)} blobs per L1 block of at most 6), load avg 1/5/15 min ${loadStart} at start, ${loadAtEnd} when the load stopped, ${load()} at end`
+  if (VERBOSE) {
+    for (const x of samples)
+      log(
+        `t ${x.t.toFixed(0)} s sealed ${x.sealed} stored ${x.stored} confirmed ${x.confirmed} backlog ${x.sealed - x.confirmed}`,
+      )
     for (const b of all) {
-      // where a batch's time went, in s after the run started: planned (compress job added),
-      // compressed, stored for posting, sent, included on L1, seen confirmed
       const c = await s.pipeline.queues.compress.getJob(`batch-${b.batchIndex}`)
       const at = (ms: number | undefined | null) => (ms ? ((ms - t0) / 1000).toFixed(1) : '-')
       const sent = s.store.attempts(b.batchIndex)[0]?.sentAtMs
-      process.stderr.write(
-        `# batch ${b.batchIndex} blocks ${b.firstBlock}-${b.lastBlock} sealed ${at(env.seq.sealedAtMs[Number(b.firstBlock) - 1])}..${at(env.seq.sealedAtMs[Number(b.lastBlock) - 1])} planned ${at(c?.timestamp)} compress ${at(c?.processedOn)}..${at(c?.finishedOn)} stored ${at(b.createdAtMs)} sent ${at(sent)} included ${at(l1Time.get(b.minedBlock ?? -1n))} confirmed ${at(b.confirmedAtMs)} bytes ${b.payload?.length} ${b.daMode}\n`,
+      log(
+        `batch ${b.batchIndex} blocks ${b.firstBlock}-${b.lastBlock} (${b.txCount} txs) sealed ${at(seenAt.get(b.firstBlock))}..${at(seenAt.get(b.lastBlock))} planned ${at(c?.timestamp)} compress ${at(c?.processedOn)}..${at(c?.finishedOn)} stored ${at(b.createdAtMs)} sent ${at(sent)} included ${at(l1Time.get(b.minedBlock ?? -1n))} confirmed ${at(b.confirmedAtMs)} bytes ${b.payload?.length} ${b.daMode}`,
       )
     }
-  const batchedBlocks = lags.length
-  const sealedRate = blocks / sealSeconds
-  const batchedRate = batchedBlocks / ((lastConfirmed - t0) / 1000)
-  const common = `${SECONDS}s, ${TXS_PER_BLOCK} tx per ${BLOCK_MS} ms block, anvil ${L1_BLOCK_S}s L1 blocks, max delay ${MAX_DELAY_MS} ms, ${all.length} batches (${all.filter((b) => b.daMode === 'blobs').length} blob, ${blobs} blobs), load avg 1/5/15 min ${loadStart} at start, ${load()} at end`
+  }
+  report({
+    name: 'batcher.sealed_tx_per_s',
+    unit: 'tx/s',
+    value: r1(sealedTps),
+    notes: `the sequencer's peak sealed rate in this stack (sequencer + batcher + anvil + Redis on ${os.cpus().length} cores), ${r1(sealedBps)} blocks/s; ${common}`,
+  })
   report({
     name: 'batcher.blocks_per_s_batched',
     unit: 'blocks/s',
-    value: batchedRate,
-    baseline: { name: 'blocks/s sealed by the sequencer (same run)', value: sealedRate },
-    ratio: batchedRate / sealedRate,
-    target: 'keeps up with the sealed rate (ratio ≈ 1)',
-    notes: common,
+    value: r1(batchedBps),
+    baseline: { name: 'blocks/s sealed during the load', value: r1(sealedBps) },
+    ratio: Number((batchedBps / sealedBps).toFixed(2)),
+    notes: `first seal → last confirm, drain tail included; ${common}`,
+  })
+  report({
+    name: 'batcher.backlog_blocks',
+    unit: 'blocks',
+    value: pct(second, 100),
+    baseline: { name: 'max backlog in the first half of the load', value: pct(first, 100) },
+    target: 'flat: second half max ≤ first half max + one batch',
+    notes: `sealed blocks not yet in a confirmed batch, sampled each second; second-half p50 ${pct(second, 50)}; drained ${r1(drainS)} s after the load stopped; ${common}`,
   })
   report({
     name: 'batcher.bytes_per_tx_l1',
     unit: 'bytes/tx',
-    value: bytes / txCount,
-    notes: common,
-  })
-  report({
-    name: 'batcher.raw_bytes_per_tx',
-    unit: 'bytes/tx',
-    value: all.reduce((a, b) => a + b.rawBytes, 0) / txCount,
-    notes: 'signed tx bytes before the batch codec (baseline for bytes_per_tx_l1)',
+    value: r1(bytes / txCount),
+    notes: `${txCount} txs; raw signed ${r1(all.reduce((a, b) => a + b.rawBytes, 0) / txCount)} bytes/tx; ${common}`,
   })
   report({
     name: 'batcher.l1_exec_gas_per_tx',
     unit: 'gas/tx',
-    value: Number(gas) / txCount,
-    notes: `${common}; blob gas not included`,
+    value: r1(Number(gas) / txCount),
+    notes: `blob gas not included; ${common}`,
   })
   report({
     name: 'batcher.l1_blob_gas_per_tx',
     unit: 'blob gas/tx',
-    value: (blobs * 131072) / txCount,
-    notes: common,
+    value: r1((blobs * 131072) / txCount),
+    notes: `${r1((txCount / Math.max(1, blobs)) | 0)} txs per blob (${BLOB_PAYLOAD_BYTES} usable bytes); ${common}`,
+  })
+  report({
+    name: 'batcher.cpu_per_1k_tx',
+    unit: 'CPU-s per 1000 txs',
+    value: Number(((cpu.batcher * 1000) / txCount).toFixed(3)),
+    baseline: {
+      name: 'sequencer process CPU-s per 1000 txs',
+      value: Number(((cpu.seq * 1000) / txCount).toFixed(3)),
+    },
+    notes: `this process (batcher main + compress child + load generator + poller) vs the sequencer process; ${common}`,
   })
   const target = MAX_DELAY_MS / 1000 + 2 * L1_BLOCK_S
   const lag = (name: string, xs: number[], p: number, what: string) => {
@@ -177,7 +429,7 @@ try {
     report({
       name,
       unit: 's',
-      value: v,
+      value: r1(v),
       target: `≤ ${target} s (max delay + 2 L1 blocks): ${v <= target ? 'met' : 'missed'}`,
       notes: `${what}; ${common}`,
     })
@@ -191,7 +443,8 @@ try {
   lag('batcher.lag_p99', lags, 99, seen)
   await s.stop()
 } finally {
-  await sealedQueue.close()
+  await seq.stop()
   await env.cleanup()
   await l1.anvil.stop()
+  rmSync(dir, { recursive: true, force: true })
 }

@@ -102,6 +102,8 @@ export class Pipeline {
   private readonly now: () => number
   private readonly conns: Redis[] = []
   private readonly cache: BlockCache
+  /** index → where it starts, from the plan of index - 1 (compressing, not stored yet) */
+  private readonly tails = new Map<bigint, BatchStart>()
 
   constructor(
     private readonly o: PipelineOptions,
@@ -367,6 +369,7 @@ export class Pipeline {
     )
     await post.remove({ removeChildren: true })
     await (await this.queues.compress.getJob(jobId(index)))?.remove().catch(() => {})
+    this.tails.delete(index + 1n)
     return false
   }
 
@@ -403,15 +406,24 @@ export class Pipeline {
         })
     }
     const last = this.d.store.last()
-    const next =
+    let next =
       last && last.batchIndex + 1n > head.nextBatchIndex
         ? last.batchIndex + 1n
         : head.nextBatchIndex
+    // batches planned but not stored yet (compressing): the next one is planned on top of
+    // them, so the compress child never waits for planning (at most maxPendingTxs ahead)
+    let ahead = 0
+    let live = await this.liveFlow(next)
+    while (live && this.tails.has(next + 1n) && ahead + open.length < this.o.maxPendingTxs) {
+      ahead++
+      next++
+      live = await this.liveFlow(next)
+    }
     if (
       rec.kind !== 'wait' &&
       rec.kind !== 'halt' &&
-      open.length < this.o.maxPendingTxs &&
-      !(await this.liveFlow(next))
+      open.length + ahead < this.o.maxPendingTxs &&
+      !live
     )
       await this.ensure(this.queues.plan, `plan-${next}`, 'plan', { batchIndex: String(next) })
     await this.updateBacklog(last?.lastBlock ?? head.lastCommittedBlock, open)
@@ -480,6 +492,7 @@ export class Pipeline {
   /** Forget our batches from `from` on (kept in dropped_* tables) and every job of theirs. */
   private async dropFrom(from: bigint, last: bigint): Promise<void> {
     const gone = this.d.store.dropFrom(from)
+    this.tails.clear()
     this.d.metrics.replans.inc()
     this.d.log.warn(
       { from: String(from), dropped: gone.map(String) },
@@ -530,7 +543,12 @@ export class Pipeline {
     }
   }
 
-  private async batchStart(index: bigint): Promise<BatchStart> {
+  /**
+   * Where batch `index` starts: the end of our record of the previous batch, else (planning
+   * only, `planned`) the end of the previous batch as planned while it still compresses, else
+   * L1's tip when L1 expects exactly this index.
+   */
+  private async batchStart(index: bigint, planned = false): Promise<BatchStart> {
     const prev = this.d.store.get(index - 1n)
     if (prev)
       return {
@@ -539,6 +557,8 @@ export class Pipeline {
         parentRoot: prev.postRoot,
         depositCursor: prev.depositCursorEnd,
       }
+    const tail = planned ? this.tails.get(index) : undefined
+    if (tail) return tail
     const head = await this.d.l1.rollupHead()
     if (head.nextBatchIndex !== index)
       throw new ReconcileError(
@@ -575,7 +595,7 @@ export class Pipeline {
   private async planJob(job: Job): Promise<string> {
     const index = BigInt(job.data.batchIndex)
     if (this.d.store.get(index) || (await this.queues.post.getJob(jobId(index)))) return 'exists'
-    const start = await this.batchStart(index)
+    const start = await this.batchStart(index, true)
     for (const n of this.firstSeen.keys()) if (n < start.firstBlock) this.firstSeen.delete(n)
     this.cache.trim(start.firstBlock - 1n)
     const sealed = (await this.d.source.syncStatus()).sealedHead
@@ -602,6 +622,13 @@ export class Pipeline {
       )
       if (decision.kind === 'batch') {
         const chosen = blocks.slice(0, Number(decision.lastBlock - decision.firstBlock + 1n))
+        const end = chosen.at(-1)!.header
+        this.tails.set(index + 1n, {
+          batchIndex: index + 1n,
+          firstBlock: end.number + 1n,
+          parentRoot: end.stateRoot,
+          depositCursor: end.depositCursor,
+        })
         const context = await this.contexts.contextFor(index)
         await this.flow.add({
           name: 'post',
@@ -634,6 +661,8 @@ export class Pipeline {
           },
           'planned batch',
         )
+        // plan the next batch now if its blocks are there (overlaps this one's compression)
+        this.wake()
         return decision.reason
       }
       from = to + 1n
@@ -649,6 +678,13 @@ export class Pipeline {
     const index = BigInt(job.data.batchIndex)
     let b = this.d.store.get(index)
     if (!b) {
+      // planned on top of a batch still compressing: store in order, after its record
+      if (
+        index > (this.l1Head?.nextBatchIndex ?? 0n) &&
+        !this.d.store.get(index - 1n) &&
+        this.tails.has(index)
+      )
+        return this.delay(job, token, Math.min(100, this.o.pollIntervalMs))
       const values = Object.values(await job.getChildrenValues()) as CompressJobResult[]
       const r = values[0]
       if (!r) throw new UnrecoverableError(`batch ${index}: compress result missing`)
@@ -691,6 +727,8 @@ export class Pipeline {
       this.d.store.setMeta('compression_ratio', String(this.ratio))
       crashPoint('planned')
       b = this.d.store.get(index)!
+      this.tails.delete(index)
+      this.wake()
     }
     if (b.status === 'failed') throw new UnrecoverableError(`batch ${index} failed: ${b.error}`)
     if (b.status !== 'planned') {

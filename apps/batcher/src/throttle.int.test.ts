@@ -41,8 +41,8 @@ describe('throttle against the real sequencer', () => {
     const seq = await startRealSequencer({
       keys: KEYS,
       chainId: L2_CHAIN_ID,
-      // 100 ms blocks under constant bursts run ahead of the clock; the default 60 s lead cap
-      // would slow sealing to 1 block/s mid-test, which this test does not measure
+      // default timestamp lead cap (60 s): this test used to need 1800 because the backlog was
+      // extrapolated from earlier batches, 0 when batch 0 held only empty blocks (README: Throttle)
       args: ['--admin-rpc', 'true', '--block-time-ms', '100'],
     })
     cleanups.push(seq.stop)
