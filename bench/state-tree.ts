@@ -4,13 +4,17 @@
 // in JS) as the baseline, all in one run.
 // Sizes: STATE_TREE_LEAVES (1e6), STATE_TREE_BATCHES (memory, per mode, 100),
 // STATE_TREE_SQLITE_BATCHES (per mode, 20), STATE_TREE_MPT_KEYS (50k), STATE_TREE_MPT_BATCHES (3).
+// STATE_TREE_HASHING=per-call hashes every tree with one hash-wasm call per hash (the path
+// before the batched keccak); either way the latest-only tree also runs the same batches with
+// per-call hashing, so each run carries its own before/after of the hasher.
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { keccak256 } from '@lanes/core'
 import {
   encodeProof,
+  type HashingMode,
   LatestOnlyNodeStore,
   openDatabase,
   SparseMerkleTree,
@@ -28,7 +32,10 @@ const MPT_BATCHES = Number(process.env.STATE_TREE_MPT_BATCHES ?? 3)
 const BATCH = 10_000
 const EXISTING = 0.7
 const KEEP_VERSIONS = 10
+const HASHING: HashingMode = process.env.STATE_TREE_HASHING === 'per-call' ? 'per-call' : 'batched'
 const log = (s: string) => process.stderr.write(`# ${s}\n`)
+/** The machine is shared: every figure carries the 1-minute load average when it was taken. */
+const load = () => `load ${loadavg()[0]!.toFixed(1)}`
 
 // ---- deterministic keys and batches -------------------------------------------------------
 let counter = 0
@@ -184,7 +191,7 @@ const sqlBatches = Array.from({ length: 2 * SQLITE_BATCHES }, () => universe.mak
 const hasher = await WorkerHasher.create({ threads: 1, splitDepth: 5 })
 
 // memory: build, 1 thread, workers
-const mem = SparseMerkleTree.inMemory()
+const mem = SparseMerkleTree.inMemory({ hashing: HASHING })
 const buildCpu0 = cpuSeconds()
 const buildSecs = seconds(() => mem.applySorted(1n, initial.keys, initial.values))
 const buildCpu = cpuSeconds() - buildCpu0
@@ -195,12 +202,14 @@ report({
   name: 'state-tree build in memory (one batch)',
   unit: 'leaves per CPU-second',
   value: Math.round(LEAVES / buildCpu),
-  notes: `${LEAVES} leaves in ${buildCpu.toFixed(1)} CPU-s, ${buildSecs.toFixed(1)} s wall`,
+  notes: `${LEAVES} leaves in ${buildCpu.toFixed(1)} CPU-s, ${buildSecs.toFixed(1)} s wall; ${HASHING} hashing; ${load()}`,
 })
 const mem1 = runBatches(mem, memBatches.slice(0, BATCHES), 2n)
+const mem1Load = load()
 log(`memory 1 thread ${Math.round(mem1.cpu)} updates/CPU-s, ${Math.round(mem1.wall)}/s wall`)
 mem.setHasher(hasher)
 const memW = runBatches(mem, memBatches.slice(BATCHES), BigInt(2 + BATCHES))
+const memWLoad = load()
 mem.setHasher(undefined)
 log(`memory workers ${Math.round(memW.wall)} updates/s wall, ${Math.round(memW.cpu)}/CPU-s`)
 
@@ -275,7 +284,7 @@ report({
   baseline: mptBaseline,
   ratio: +(mem1.cpu / mptRate).toFixed(1),
   target: '>= 150k/s per core, >= 3x MPT',
-  notes: `${BATCHES} batches; wall clock ${Math.round(mem1.wall)}/s vs MPT ${Math.round(mptWall)}/s`,
+  notes: `${BATCHES} batches, ${HASHING} hashing; wall clock ${Math.round(mem1.wall)}/s vs MPT ${Math.round(mptWall)}/s; ${mem1Load}`,
 })
 report({
   name: 'state-tree updates in memory, worker hashing (main + 1 worker)',
@@ -283,7 +292,7 @@ report({
   value: Math.round(memW.wall),
   baseline: { name: 'same tree, 1 thread, wall clock', value: Math.round(mem1.wall) },
   ratio: +(memW.wall / mem1.wall).toFixed(2),
-  notes: `${BATCHES} batches; ${Math.round(memW.cpu)} updates per CPU-second over both threads`,
+  notes: `${BATCHES} batches; ${Math.round(memW.cpu)} updates per CPU-second over both threads; ${memWLoad}`,
 })
 report({
   name: `state-tree proofs generated (latest version, ${LEAVES / 1e6}M leaves)`,
@@ -307,12 +316,21 @@ const memRows = mem.store.nodeCount()
 
 // the tree alone: no node history kept (LatestOnlyNodeStore), 1 thread and with workers
 {
-  const lean = new SparseMerkleTree(new LatestOnlyNodeStore())
+  const lean = new SparseMerkleTree(new LatestOnlyNodeStore(), { hashing: HASHING })
   lean.applySorted(1n, initial.keys, initial.values)
   const lean1 = runBatches(lean, memBatches.slice(0, BATCHES), 2n)
+  const lean1Load = load()
+  const lean1Root = lean.root()
   lean.setHasher(hasher)
   const leanW = runBatches(lean, memBatches.slice(BATCHES), BigInt(2 + BATCHES))
   lean.setHasher(undefined)
+  const leanWLoad = load()
+  // the same batches hashed one hash-wasm call per hash (the hasher before the batched one)
+  const old = new SparseMerkleTree(new LatestOnlyNodeStore(), { hashing: 'per-call' })
+  old.applySorted(1n, initial.keys, initial.values)
+  const leanOld = runBatches(old, memBatches.slice(0, BATCHES), 2n)
+  if (old.root() !== lean1Root) throw new Error('per-call and batched hashing disagree')
+  const leanOldLoad = load()
   log(
     `latest-only 1 thread ${Math.round(lean1.cpu)}/CPU-s; workers ${Math.round(leanW.wall)}/s wall`,
   )
@@ -323,7 +341,15 @@ const memRows = mem.store.nodeCount()
     baseline: mptBaseline,
     ratio: +(lean1.cpu / mptRate).toFixed(1),
     target: '>= 150k/s per core',
-    notes: `wall clock ${Math.round(lean1.wall)}/s`,
+    notes: `${HASHING} hashing; wall clock ${Math.round(lean1.wall)}/s; ${lean1Load}`,
+  })
+  report({
+    name: 'state-tree updates without history, 1 thread: batched keccak vs per-call hash-wasm',
+    unit: 'leaf updates per CPU-second',
+    value: Math.round(lean1.cpu),
+    baseline: { name: 'same batches, per-call hashing, same run', value: Math.round(leanOld.cpu) },
+    ratio: +(lean1.cpu / leanOld.cpu).toFixed(2),
+    notes: `${HASHING} hashing vs per-call; ${lean1Load} / ${leanOldLoad}`,
   })
   report({
     name: 'state-tree updates without history, worker hashing (main + 1 worker)',
@@ -331,7 +357,7 @@ const memRows = mem.store.nodeCount()
     value: Math.round(leanW.wall),
     baseline: { name: 'latest only, 1 thread, wall clock', value: Math.round(lean1.wall) },
     ratio: +(leanW.wall / lean1.wall).toFixed(2),
-    notes: `${Math.round(leanW.cpu)} updates per CPU-second over both threads`,
+    notes: `${Math.round(leanW.cpu)} updates per CPU-second over both threads; ${leanWLoad}`,
   })
 }
 
@@ -340,7 +366,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'lanes-bench-smt-'))
 try {
   const file = path.join(dir, 'tree.db')
   const db = openDatabase(file)
-  const sql = new SparseMerkleTree(new SqliteNodeStore(db))
+  const sql = new SparseMerkleTree(new SqliteNodeStore(db), { hashing: HASHING })
   const sqlCpu0 = cpuSeconds()
   const sqlBuild = seconds(() => sql.applySorted(1n, initial.keys, initial.values))
   const sqlBuildCpu = cpuSeconds() - sqlCpu0
@@ -356,7 +382,7 @@ try {
     name: 'state-tree build on SQLite (one batch, one transaction)',
     unit: 'leaves per CPU-second',
     value: Math.round(LEAVES / sqlBuildCpu),
-    notes: `${sqlBuildCpu.toFixed(1)} CPU-s, ${sqlBuild.toFixed(1)} s wall`,
+    notes: `${sqlBuildCpu.toFixed(1)} CPU-s, ${sqlBuild.toFixed(1)} s wall; ${load()}`,
   })
   const sql1 = runBatches(sql, sqlBatches.slice(0, SQLITE_BATCHES), 2n)
   log(`sqlite 1 thread ${Math.round(sql1.cpu)} updates/CPU-s, ${Math.round(sql1.wall)}/s wall`)
@@ -369,7 +395,7 @@ try {
     value: Math.round(sql1.cpu),
     baseline: mptBaseline,
     ratio: +(sql1.cpu / mptRate).toFixed(1),
-    notes: `${SQLITE_BATCHES} batches, each one transaction; wall clock ${Math.round(sql1.wall)}/s`,
+    notes: `${SQLITE_BATCHES} batches, each one transaction; wall clock ${Math.round(sql1.wall)}/s; ${load()}`,
   })
   report({
     name: 'state-tree updates on SQLite, worker hashing',
@@ -377,7 +403,7 @@ try {
     value: Math.round(sqlW.wall),
     baseline: { name: 'SQLite, 1 thread, wall clock', value: Math.round(sql1.wall) },
     ratio: +(sqlW.wall / sql1.wall).toFixed(2),
-    notes: `${Math.round(sqlW.cpu)} updates per CPU-second over both threads`,
+    notes: `${Math.round(sqlW.cpu)} updates per CPU-second over both threads; ${load()}`,
   })
 
   // historical proofs read from SQLite rows
