@@ -193,6 +193,7 @@ export class TreeEngine implements VersionWrite {
     for (let t = 1; t < n; t++)
       if (compareWords(keys, (t - 1) * 32, keys, t * 32) >= 0) throw new UnsortedBatchError(t)
     this.version = version
+    this.keepRows = rows
     // word views need 4-byte aligned keys: copy a caller's unaligned array
     this.bk = keys.byteOffset & 3 ? keys.slice(0, n * 32) : keys
     this.bv = values
@@ -596,7 +597,11 @@ export class TreeEngine implements VersionWrite {
     this.segCount = s + 1
   }
 
+  /** false when the store keeps no rows: no row or stale record is prepared at all. */
+  private keepRows = true
+
   private pushEmit(kind: number, idx: number, depth: number, keyRef: number): void {
+    if (!this.keepRows) return
     const e = this.emitCount
     if (e === this.emitKind.length) {
       this.emitKind = growU8(this.emitKind, e + 1)
@@ -617,6 +622,7 @@ export class TreeEngine implements VersionWrite {
   }
 
   private addStale(depth: number, key32: Int32Array, keyWord: number, version: number): void {
+    if (!this.keepRows) return
     const s = this.staleCount
     if (s === this.staleVer.length) {
       const paths = new Int32Array(2 * s * PATH_WORDS)
