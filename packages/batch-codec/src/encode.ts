@@ -241,19 +241,32 @@ export function encodeBatchBody(
   batch: Batch,
   context: BatchContext = EMPTY_BATCH_CONTEXT,
 ): Uint8Array {
-  const columns = encodeBatchColumns(batch, context)
+  return concatColumns(encodeBatchColumns(batch, context))
+}
+
+function concatColumns(columns: BatchColumn[]): Uint8Array {
   const body = new ByteWriter(columns.reduce((n, c) => n + c.bytes.length, 0) + 1)
   for (const c of columns) body.bytes(c.bytes)
   return body.finish()
 }
 
+/** Whether the body resolves anything through the table (C8a or C21a is not empty). */
+function usesTable(columns: BatchColumn[]): boolean {
+  return columns.some(
+    (c) => (c.name.startsWith('C8a') || c.name.startsWith('C21a')) && c.bytes.length > 0,
+  )
+}
+
 /**
  * Encodes a batch into its payload: version ‖ header ‖ brotli(body) (spec §2), referencing
- * `opts.context` (the address table of its predecessors, §3.5; default: none).
+ * `opts.context` (the address table of its predecessors, §3.5; default: none). A batch that
+ * finds none of its addresses in the table is written self-contained (its body is the same),
+ * so decoding it needs no context.
  */
 export function encodeBatch(batch: Batch, opts: EncodeBatchOptions = {}): Uint8Array {
-  const context = opts.context ?? EMPTY_BATCH_CONTEXT
-  const body = encodeBatchBody(batch, context)
+  const columns = encodeBatchColumns(batch, opts.context ?? EMPTY_BATCH_CONTEXT)
+  const context = usesTable(columns) ? opts.context! : EMPTY_BATCH_CONTEXT
+  const body = concatColumns(columns)
   const { header } = batch
   const quality = opts.quality ?? chooseBrotliQuality(body.length, opts.timeBudgetMs)
   check(Number.isInteger(quality) && quality >= 0 && quality <= 11, 'quality must be 0..11')
