@@ -41,7 +41,9 @@ export class BatcherContexts {
       if (c?.key !== key) {
         const blocks = await this.d.blocks(r.firstBlock, r.lastBlock)
         if (blocks.length !== Number(r.lastBlock - r.firstBlock + 1n)) return EMPTY_BATCH_CONTEXT
-        const txs = blocks.flatMap((b) => b.txs.map((raw) => decodeTransaction(raw, this.d)))
+        const txs = blocks.flatMap((b) =>
+          b.txs.map((raw) => decodeTransaction(raw, { chainId: this.d.chainId })),
+        )
         c = { key, addresses: [...new Set(batchAddresses(txs))] }
         this.cache.set(j, c)
       }
