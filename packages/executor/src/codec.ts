@@ -205,6 +205,14 @@ export function encodeRun(m: RunMsg): string {
   return out.join(SEP)
 }
 
+/** The tx and incarnation of an encoded result, without decoding the rest. */
+export function peekResult(s: string): { tx: number; incarnation: number } {
+  const a = s.indexOf(SEP)
+  const b = s.indexOf(SEP, a + 1)
+  const c = s.indexOf(SEP, b + 1)
+  return { tx: Number(s.slice(a + 1, b)), incarnation: Number(s.slice(b + 1, c)) }
+}
+
 export function decodeRun(s: string): RunMsg {
   const r = new Reader(s.split(SEP))
   const block = r.num()

@@ -13,9 +13,10 @@ import {
 import { BlockAccumulator } from './block-result.js'
 import { BlockState } from './block-state.js'
 import { answer, type ReadRequest } from './channel.js'
-import { decodeResult, encodeRun, type ResultMsg } from './codec.js'
+import { decodeResult, encodeRun, peekResult, type ResultMsg } from './codec.js'
 import { acquireEvmContext, type EvmContext, releaseEvmContext } from './evm-context.js'
 import { executeBlockAsync, txEnv } from './execute-block.js'
+import { type BlockPlan, planBlock } from './independence.js'
 import { MultiVersion } from './mv.js'
 import { SlotPredictor } from './predict.js'
 import { runTx, type TxEnv, type TxOutcome } from './run-tx.js'
@@ -46,6 +47,12 @@ export type ParallelExecutorOptions = {
   window?: number
   /** txs queued per worker (the next start without waiting for this thread; sent together) */
   depth?: number
+  /**
+   * In blocks whose predicted keys are disjoint (see planBlock), the calling thread executes
+   * from the front while workers take runs of up to this many txs from the back, one
+   * message per run (two runs queued per worker).
+   */
+  runLength?: number
 }
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url)
@@ -163,6 +170,7 @@ export class ParallelExecutor {
       maxReexecutionRate: opts.maxReexecutionRate ?? 0.6,
       window: opts.window ?? 512,
       depth: opts.depth ?? 6,
+      runLength: opts.runLength ?? 32,
     }
   }
 
@@ -239,15 +247,22 @@ export class ParallelExecutor {
 }
 
 type Result = ResultMsg
+/** shorter runs are left to the calling thread (it reaches them before a worker would) */
+const MIN_RUN = 4
+/** the calling thread lets worker messages in every this many txs it executes itself */
+const YIELD_EVERY = 8
 
 class BlockRun {
   private readonly n: number
+  private readonly plan: BlockPlan
   private readonly bs: BlockState
   private readonly acc: BlockAccumulator
   private readonly mv: MultiVersion
   private readonly hot: string[] = []
   private readonly hotSet = new Set<string>()
   private readonly results: Array<Result | 'failed' | undefined>
+  /** independent blocks: results as received, decoded when the frontier reaches them */
+  private readonly raw: Array<string | undefined>
   private readonly incarnation: number[]
   private readonly prevSameSender: Int32Array
   private readonly latest = new Map<number, [WriteSet, FeeDeltas]>()
@@ -258,12 +273,18 @@ class BlockRun {
     counted: boolean
   }> = []
   private nextDispatch = 0
+  /** independent blocks: txs at and above this index went to workers */
+  private tailNext: number
+  /** independent blocks: tx sent to a worker (else this thread executes it on arrival) */
+  private readonly assigned: Uint8Array
+  private ownRuns = 0
   private frontier = 0
   private reexecutions = 0
   private waitCount = 0
   private draining = false
   private committing = false
   private finished = false
+  private readError: { cause: unknown } | undefined
   private ctx: EvmContext | undefined
   private tenv: TxEnv | undefined
   private resolve!: (r: BlockResult) => void
@@ -281,7 +302,24 @@ class BlockRun {
     private readonly predictor: SlotPredictor,
   ) {
     this.n = txs.length
-    this.bs = new BlockState(state)
+    this.plan = planBlock(txs, predictor)
+    this.tailNext = this.n
+    this.assigned = new Uint8Array(this.n)
+    // The EVM turns a throwing host call into a failed tx: a StateReader failure while this
+    // thread executes is remembered here and fails the block instead.
+    const guard = <T>(read: () => T): T => {
+      try {
+        return read()
+      } catch (e) {
+        this.readError ??= { cause: e }
+        throw e
+      }
+    }
+    this.bs = new BlockState({
+      getAccount: (a) => guard(() => state.getAccount(a)),
+      getStorage: (a, k) => guard(() => state.getStorage(a, k)),
+      getCode: (h) => guard(() => state.getCode(h)),
+    })
     this.acc = new BlockAccumulator(env)
     this.mv = new MultiVersion({
       base: config.baseFeeVault,
@@ -289,6 +327,7 @@ class BlockRun {
       l1: config.l1FeeVault,
     })
     this.results = new Array(this.n).fill(undefined)
+    this.raw = new Array(this.n).fill(undefined)
     this.incarnation = new Array(this.n).fill(0)
     this.prevSameSender = new Int32Array(this.n).fill(-1)
     const last = new Map<string, number>()
@@ -306,6 +345,8 @@ class BlockRun {
       this.reject = reject
       for (const h of this.pool) this.attach(h)
       this.dispatch()
+      // independent blocks: this thread starts on the front right away
+      this.commit()
     })
   }
 
@@ -335,7 +376,9 @@ class BlockRun {
 
   private attach(h: Handle): void {
     h.running = []
-    h.updates = [...this.latest].map(([tx, [ws, f]]) => [tx, ws, f])
+    // independent blocks: a worker sees only its own writes (cross-talk costs more than
+    // the rare re-execution it would save)
+    h.updates = this.plan.independent ? [] : [...this.latest].map(([tx, [ws, f]]) => [tx, ws, f])
     h.hotSent = 0
     h.primed = new Set()
     h.onRequest = (req) => this.onRequest(h, req)
@@ -443,6 +486,10 @@ class BlockRun {
   private onResult(h: Handle, raw: FromWorker): void {
     if (raw.block !== this.id || this.finished) return
     if (raw.type === 'failed') this.record(h, raw)
+    else if (this.plan.independent)
+      // decoded at commit: short-lived objects, where a backlog of decoded results would
+      // live long enough to be promoted and cost major GCs on this thread
+      for (const data of raw.data) this.record(h, { type: 'raw', data, ...peekResult(data) })
     else for (const data of raw.data) this.record(h, { type: raw.type, ...decodeResult(data) })
     this.answerWaits()
     this.commit()
@@ -451,7 +498,10 @@ class BlockRun {
 
   private record(
     h: Handle,
-    m: (Result & { type: 'result' }) | Extract<FromWorker, { type: 'failed' }>,
+    m:
+      | (Result & { type: 'result' })
+      | { type: 'raw'; tx: number; incarnation: number; data: string }
+      | Extract<FromWorker, { type: 'failed' }>,
   ): void {
     const at = h.running.indexOf(m.tx)
     if (at >= 0) h.running.splice(at, 1)
@@ -459,20 +509,28 @@ class BlockRun {
       clearTimeout(h.timer)
       h.timer = undefined
     }
-    if (m.incarnation === this.incarnation[m.tx] && this.results[m.tx] === undefined) {
+    if (
+      m.incarnation === this.incarnation[m.tx] &&
+      this.results[m.tx] === undefined &&
+      this.raw[m.tx] === undefined
+    ) {
       if (m.type === 'failed') this.results[m.tx] = 'failed'
-      else {
-        this.results[m.tx] = m
-        // the worker already holds its own write set: no echo back to it
-        this.publish(m.tx, m.writes, fees(m.outcome), h)
-        this.predictor.learn(this.txs[m.tx]!, m.reads)
-      }
+      else if (m.type === 'raw') this.raw[m.tx] = m.data
+      else this.accept(m, h)
     }
+  }
+
+  private accept(m: Result, producer?: Handle): void {
+    this.results[m.tx] = m
+    // the worker already holds its own write set: no echo back to it
+    this.publish(m.tx, m.writes, fees(m.outcome), producer)
+    this.predictor.learn(this.txs[m.tx]!, m.reads)
   }
 
   private publish(tx: number, ws: WriteSet, f: FeeDeltas, producer?: Handle): void {
     this.mv.set(tx, ws, f)
     this.latest.set(tx, [ws, f])
+    if (this.plan.independent) return
     for (const h of this.pool) if (h.alive && h !== producer) h.updates.push([tx, ws, f])
   }
 
@@ -481,7 +539,9 @@ class BlockRun {
     if (h.timer) clearTimeout(h.timer)
     for (const tx of h.running) {
       this.incarnation[tx] = this.incarnation[tx]! + 1
-      if (this.results[tx] === undefined) this.retry.push(tx)
+      // independent blocks: this thread executes it when the frontier gets there
+      if (this.plan.independent) this.assigned[tx] = 0
+      else if (this.results[tx] === undefined) this.retry.push(tx)
     }
     h.running = []
     const at = this.pool.indexOf(h)
@@ -529,6 +589,10 @@ class BlockRun {
   }
 
   private dispatchRound(): void {
+    if (this.plan.independent) {
+      this.dispatchTail()
+      return
+    }
     for (const h of this.pool) {
       // several txs per worker: the next ones are queued there before the current one ends,
       // and all txs sent in one round travel in one message
@@ -537,25 +601,58 @@ class BlockRun {
         const tx = this.nextTx()
         if (tx < 0) break
         h.running.push(tx)
-        const txv = this.txs[tx]!
-        batch.push(
-          encodeRun({
-            block: this.id,
-            tx,
-            incarnation: this.incarnation[tx]!,
-            updates: h.updates,
-            hot: this.hot.slice(h.hotSent),
-            base: this.prime(h, txv),
-            slots: this.primeSlots(h, txv),
-          }),
-        )
-        h.updates = []
-        h.hotSent = this.hot.length
+        batch.push(this.runMsg(h, tx))
       }
-      if (batch.length === 0) continue
-      h.worker.postMessage({ type: 'run', data: batch } satisfies ToWorker)
-      h.lastActivity = performance.now()
-      if (h.timer === undefined) this.watch(h)
+      this.send(h, batch)
+    }
+  }
+
+  private runMsg(h: Handle, tx: number): string {
+    const txv = this.txs[tx]!
+    const m = encodeRun({
+      block: this.id,
+      tx,
+      incarnation: this.incarnation[tx]!,
+      updates: h.updates,
+      hot: this.hot.slice(h.hotSent),
+      base: this.prime(h, txv),
+      slots: this.primeSlots(h, tx, txv),
+    })
+    h.updates = []
+    h.hotSent = this.hot.length
+    return m
+  }
+
+  private send(h: Handle, batch: string[]): void {
+    if (batch.length === 0) return
+    h.worker.postMessage({ type: 'run', data: batch } satisfies ToWorker)
+    h.lastActivity = performance.now()
+    if (h.timer === undefined) this.watch(h)
+  }
+
+  /**
+   * Independent blocks: workers take runs from the back of the block (each run in block
+   * order, one message), while this thread executes from the front on the committed state
+   * (exact, nothing to ship or validate). Runs shrink as the two ends meet, so this thread
+   * seldom waits for a worker; what no worker took, this thread executes.
+   */
+  private dispatchTail(): void {
+    const parties = this.pool.length + 1
+    for (const h of this.pool) {
+      const batch: string[] = []
+      while (h.alive && h.ready && h.running.length < this.opts.runLength) {
+        const hi = this.tailNext
+        const gap = hi - this.frontier
+        const len = Math.min(this.opts.runLength, Math.floor(gap / (2 * parties)))
+        if (len < MIN_RUN) break
+        this.tailNext = hi - len
+        for (let tx = hi - len; tx < hi; tx++) {
+          this.assigned[tx] = 1
+          h.running.push(tx)
+          batch.push(this.runMsg(h, tx))
+        }
+      }
+      this.send(h, batch)
     }
   }
 
@@ -571,9 +668,11 @@ class BlockRun {
   }
 
   /** Base values of the slots the tx is predicted to read (see SlotPredictor). */
-  private primeSlots(h: Handle, tx: L2Tx): Array<[Address, Hex, bigint]> {
+  private primeSlots(h: Handle, i: number, tx: L2Tx): Array<[Address, Hex, bigint]> {
     const out: Array<[Address, Hex, bigint]> = []
-    for (const [a, k] of this.predictor.predict(tx)) {
+    // planned at the start of the block; a pattern learned since then is asked again
+    const planned = this.plan.slots[i]!
+    for (const [a, k] of planned.length > 0 ? planned : this.predictor.predict(tx)) {
       const id = a + k
       if (h.primed.has(id)) continue
       h.primed.add(id)
@@ -635,10 +734,18 @@ class BlockRun {
     while (this.frontier < this.n) {
       const f = this.frontier
       const tx = this.txs[f]!
+      const raw = this.raw[f]
+      if (raw !== undefined && this.results[f] === undefined) {
+        this.raw[f] = undefined
+        this.accept(decodeResult(raw))
+      }
       let r = this.results[f]
+      let own = false
       if (r === undefined) {
-        // Draining (too many conflicts): run what is left here, in order.
-        if (!this.draining) break
+        // Draining (too many conflicts), or an independent block's tx no worker took: run it
+        // here, in order.
+        own = this.plan.independent && this.assigned[f] === 0
+        if (!this.draining && !own) break
         this.incarnation[f] = this.incarnation[f]! + 1
         r = 'failed'
       }
@@ -650,6 +757,11 @@ class BlockRun {
       } else {
         if (r !== 'failed') this.reexecutions++
         await this.executeHere(f, tx)
+        // let worker results and read requests in now and then
+        if (own && ++this.ownRuns % YIELD_EVERY === 0) {
+          await new Promise<void>((resolve) => setImmediate(resolve))
+          if (this.finished) return
+        }
       }
       this.frontier++
       const done = this.frontier
@@ -664,7 +776,9 @@ class BlockRun {
     this.answerWaits()
     if (this.frontier >= this.n && !this.finished) {
       this.finished = true
-      this.resolve(this.acc.finish(this.bs.toDiff(), 'parallel', this.reexecutions))
+      const result = this.acc.finish(this.bs.toDiff(), 'parallel', this.reexecutions)
+      result.schedule = this.plan.independent ? 'independent' : 'speculative'
+      this.resolve(result)
       return
     }
     this.dispatch()
@@ -690,6 +804,8 @@ class BlockRun {
     }
     this.ctx.state.reset(this.bs)
     const o = await runTx(tx, this.tenv!)
+    if (this.readError !== undefined)
+      throw new ParallelExecutorError('state read failed', { cause: this.readError.cause })
     const ws = snapshotWrites(this.ctx.state)
     this.apply(f, tx, o, ws)
     this.publish(f, o.ok ? ws : EMPTY_WRITES, fees(o))

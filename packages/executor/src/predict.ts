@@ -64,6 +64,12 @@ export class SlotPredictor {
     return out
   }
 
+  /** A read pattern has been learned for this call (its prediction means something). */
+  knows(tx: L2Tx): boolean {
+    const key = patternKey(tx)
+    return key !== undefined && this.patterns.has(key)
+  }
+
   /** Feeds the reads of one execution of tx (first few per pattern only). */
   learn(tx: L2Tx, reads: ReadSet): void {
     const key = patternKey(tx)

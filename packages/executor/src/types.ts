@@ -32,6 +32,12 @@ export interface BlockResult {
   /** txs skipped at execution time (like geth's miner), with their index in the input */
   invalid: InvalidTx[]
   mode: 'sequential' | 'parallel'
+  /**
+   * parallel mode: how the block was scheduled. 'independent': predicted keys were disjoint,
+   * so the calling thread executed from the front while workers took runs from the back;
+   * 'speculative': every tx went to a worker, write sets shared between workers.
+   */
+  schedule?: 'independent' | 'speculative'
   /** speculative executions that were thrown away and redone (0 in sequential mode) */
   reexecutions: number
 }

@@ -49,7 +49,7 @@ let outbox: string[] = []
 let outboxBlock = 0
 let pending = 0
 let lastFlush = 0
-const OUTBOX_MAX = 8
+const OUTBOX_MAX = 32
 /** results never wait longer than this: the main thread's hang detection watches them */
 const OUTBOX_MS = 20
 
