@@ -65,15 +65,36 @@ function cpuSeconds(pid: number | undefined): number {
     return Number.NaN
   }
 }
-/** CPU seconds of `pid` and all its descendants (the compress child, worker threads are in-process) */
-function treeCpu(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN
-  let total = cpuSeconds(pid)
-  try {
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()
-    for (const k of kids ? kids.split(' ') : []) total += treeCpu(Number(k))
-  } catch {}
-  return total
+/** CPU seconds of this process and each descendant, by role (from its command line) */
+function cpuByRole(): Record<string, number> {
+  const out: Record<string, number> = {}
+  const walk = (pid: number, self: boolean) => {
+    let cmd = ''
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    } catch {
+      return
+    }
+    const role = self
+      ? 'batcher main + load generator'
+      : cmd.includes('sequencer')
+        ? 'sequencer'
+        : cmd.includes('anvil')
+          ? 'anvil'
+          : cmd.includes('redis')
+            ? 'redis'
+            : cmd.includes('bullmq')
+              ? 'compress child'
+              : 'other'
+    out[role] = (out[role] ?? 0) + cpuSeconds(pid)
+    let kids = ''
+    try {
+      kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()
+    } catch {}
+    for (const k of kids ? kids.split(' ') : []) walk(Number(k), false)
+  }
+  walk(process.pid, true)
+  return out
 }
 
 const keys = Array.from({ length: SENDERS }, (_, i) =>
@@ -241,7 +262,7 @@ try {
   })()
   /** every second: sealed head, last block in a planned/stored batch, last confirmed block */
   const samples: Array<{ t: number; sealed: number; stored: number; confirmed: number }> = []
-  const cpu0 = { seq: treeCpu(seq.pid), batcher: treeCpu(process.pid) }
+  const cpu0 = cpuByRole()
   const t0 = Date.now()
   // plain SQL: store.all() would load every payload each time
   const q = (sql: string) =>
@@ -302,10 +323,10 @@ try {
   polling = false
   await poller
   clearInterval(sampler)
-  const cpu = {
-    seq: treeCpu(seq.pid) - cpu0.seq,
-    batcher: treeCpu(process.pid) - cpu0.batcher,
-  }
+  const cpu1 = cpuByRole()
+  const cpu = Object.fromEntries(
+    Object.entries(cpu1).map(([k, v]) => [k, v - (cpu0[k] ?? 0)]),
+  ) as Record<string, number>
   const all = s.store.all().filter((b) => b.status === 'confirmed' && b.lastBlock > startHead)
   if (all.length === 0) {
     log('no batch confirmed: the figures below are meaningless')
@@ -413,15 +434,16 @@ try {
     value: r1((blobs * 131072) / txCount),
     notes: `${r1((txCount / Math.max(1, blobs)) | 0)} txs per blob (${BLOB_PAYLOAD_BYTES} usable bytes); ${common}`,
   })
+  const per1k = (k: string) => Number((((cpu[k] ?? 0) * 1000) / txCount).toFixed(3))
   report({
-    name: 'batcher.cpu_per_1k_tx',
+    name: 'batcher.compress_cpu_per_1k_tx',
     unit: 'CPU-s per 1000 txs',
-    value: Number(((cpu.batcher * 1000) / txCount).toFixed(3)),
-    baseline: {
-      name: 'sequencer process CPU-s per 1000 txs',
-      value: Number(((cpu.seq * 1000) / txCount).toFixed(3)),
-    },
-    notes: `this process (batcher main + compress child + load generator + poller) vs the sequencer process; ${common}`,
+    value: per1k('compress child'),
+    baseline: { name: 'sequencer process CPU-s per 1000 txs', value: per1k('sequencer') },
+    notes: `CPU-s per 1000 txs by process: ${Object.keys(cpu)
+      .sort()
+      .map((k) => `${k} ${per1k(k)}`)
+      .join(', ')}; ${common}`,
   })
   const target = MAX_DELAY_MS / 1000 + 2 * L1_BLOCK_S
   const lag = (name: string, xs: number[], p: number, what: string) => {

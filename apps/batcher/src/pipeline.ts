@@ -104,6 +104,8 @@ export class Pipeline {
   private readonly cache: BlockCache
   /** index → where it starts, from the plan of index - 1 (compressing, not stored yet) */
   private readonly tails = new Map<bigint, BatchStart>()
+  /** index → its range as planned, while it compresses (for the address table of the next) */
+  private readonly planned = new Map<bigint, BatchRecord>()
 
   constructor(
     private readonly o: PipelineOptions,
@@ -112,7 +114,9 @@ export class Pipeline {
     this.now = d.now ?? Date.now
     this.contexts = new BatcherContexts({
       chainId: o.l2ChainId,
-      record: (i) => d.store.get(i),
+      // a batch planned but still compressing counts by its plan, so the next one planned on
+      // top of it is still encoded against the address table (post re-checks the table)
+      record: (i) => d.store.get(i) ?? this.planned.get(i),
       blocks: (from, to) => d.source.getBlockRange(from, to),
     })
     this.cache = new BlockCache(d.source, BigInt(o.fetchChunk ?? 64))
@@ -370,6 +374,7 @@ export class Pipeline {
     await post.remove({ removeChildren: true })
     await (await this.queues.compress.getJob(jobId(index)))?.remove().catch(() => {})
     this.tails.delete(index + 1n)
+    this.planned.delete(index)
     return false
   }
 
@@ -493,6 +498,7 @@ export class Pipeline {
   private async dropFrom(from: bigint, last: bigint): Promise<void> {
     const gone = this.d.store.dropFrom(from)
     this.tails.clear()
+    this.planned.clear()
     this.d.metrics.replans.inc()
     this.d.log.warn(
       { from: String(from), dropped: gone.map(String) },
@@ -629,6 +635,14 @@ export class Pipeline {
           parentRoot: end.stateRoot,
           depositCursor: end.depositCursor,
         })
+        this.planned.set(index, {
+          ...({} as BatchRecord),
+          batchIndex: index,
+          firstBlock: start.firstBlock,
+          lastBlock: end.number,
+          postRoot: end.stateRoot,
+          status: 'planned',
+        })
         const context = await this.contexts.contextFor(index)
         await this.flow.add({
           name: 'post',
@@ -728,6 +742,7 @@ export class Pipeline {
       crashPoint('planned')
       b = this.d.store.get(index)!
       this.tails.delete(index)
+      this.planned.delete(index)
       this.wake()
     }
     if (b.status === 'failed') throw new UnrecoverableError(`batch ${index} failed: ${b.error}`)
