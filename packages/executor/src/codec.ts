@@ -120,11 +120,28 @@ function putOutcome(out: string[], o: TxOutcome): void {
   out.push('1', String(o.type), String(o.status), big(o.gasUsed), big(o.effectiveGasPrice))
   out.push(o.contractAddress ?? NONE, String(o.logs.length))
   for (const l of o.logs) out.push(l.address, String(l.topics.length), ...l.topics, l.data)
-  out.push(o.logs.length === 0 ? NONE : bytesHex(o.bloom))
+  out.push(o.logs.length === 0 ? NONE : bloomBits(o.bloom))
   out.push(big(o.l1GasUsed), big(o.l1Fee), big(o.baseFee), big(o.priorityFee))
 }
 
 const ZERO_BLOOM = new Uint8Array(256)
+
+/** A bloom as the positions of its set bits: a few logs set a few dozen of 2048 bits. */
+function bloomBits(bloom: Uint8Array): string {
+  const bits: number[] = []
+  for (let i = 0; i < bloom.length; i++) {
+    const byte = bloom[i]!
+    if (byte === 0) continue
+    for (let b = 0; b < 8; b++) if (byte & (1 << b)) bits.push(i * 8 + b)
+  }
+  return bits.join(',')
+}
+
+function bitsBloom(s: string): Uint8Array {
+  const bloom = new Uint8Array(256)
+  if (s.length > 0) for (const p of s.split(',')) bloom[Number(p) >> 3]! |= 1 << (Number(p) & 7)
+  return bloom
+}
 
 /** The return data is not sent: only eth_call needs it, and that runs sequentially. */
 function getOutcome(r: Reader): TxOutcome {
@@ -150,7 +167,7 @@ function getOutcome(r: Reader): TxOutcome {
     effectiveGasPrice,
     contractAddress: ca === NONE ? null : (ca as Address),
     logs,
-    bloom: b === NONE ? ZERO_BLOOM : hexBytes(b),
+    bloom: b === NONE ? ZERO_BLOOM : bitsBloom(b),
     l1GasUsed: r.big(),
     l1Fee: r.big(),
     baseFee: r.big(),
