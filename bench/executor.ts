@@ -156,9 +156,9 @@ async function timed(
 const p1 = new ParallelExecutor({ workers: 1 })
 const p2 = new ParallelExecutor({ workers: 2 })
 await Promise.all([p1.warm(), p2.warm()])
-// warm-up: JIT and worker module graphs
+// warm-up: JIT (each worker is its own isolate and compiles the EVM anew) and module graphs
 {
-  const warm = buildTxs(allScenarios.mix!.slice(0, 400))
+  const warm = buildTxs(allScenarios.mix!.slice(0, 2000))
   await executeBlockAsync(env, warm, world, WORLD_CONFIG)
   await p1.execute(env, warm, world, WORLD_CONFIG)
   await p2.execute(env, warm, world, WORLD_CONFIG)

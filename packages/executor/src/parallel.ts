@@ -449,8 +449,11 @@ class BlockRun {
         continue
       }
       this.waits.splice(k--, 1)
-      const value =
-        req.slot === null
+      const value = this.plan.independent
+        ? req.slot === null
+          ? this.bs.account(req.address)
+          : this.bs.storage(req.address, req.slot)
+        : req.slot === null
           ? this.mv.account(req.address, req.tx, (a) => this.bs.baseAccount(a))
           : this.mv.storage(req.address, req.slot, req.tx, (a, s) => this.bs.baseStorage(a, s))
       answer(h.port, h.cells, value)
@@ -528,9 +531,10 @@ class BlockRun {
   }
 
   private publish(tx: number, ws: WriteSet, f: FeeDeltas, producer?: Handle): void {
+    // independent blocks publish in commit order only: the committed state says it all
+    if (this.plan.independent) return
     this.mv.set(tx, ws, f)
     this.latest.set(tx, [ws, f])
-    if (this.plan.independent) return
     for (const h of this.pool) if (h.alive && h !== producer) h.updates.push([tx, ws, f])
   }
 
