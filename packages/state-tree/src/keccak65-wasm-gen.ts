@@ -6,9 +6,10 @@
  * that computes keccak256(prefix ‖ inp[64·t .. 64·t+64)) → out[32·t .. 32·t+32) for t < n.
  * Every hash of the tree (leaf and internal, README section 3) is such a 65-byte message, which
  * fits one keccak block (rate 136), so absorbing is loading 9 lanes and the rest is one
- * keccak-f[1600]: 24 rounds unrolled over 25 i64 locals, round constants as immediates.
- * One call hashes a whole level of a batch, so the per-hash cost is the permutation and
- * not a JS→wasm call with init/update/final (hash-wasm's generic path).
+ * keccak-f[1600]: 24 rounds unrolled over 25 v128 locals (two messages at once), round
+ * constants as immediates. One call hashes one tree level of a window of ops, so the
+ * per-hash cost is the permutation and not a JS→wasm call with init/update/final
+ * (hash-wasm's generic path).
  *
  * The module is generated at load time (a few kB, well under a millisecond) instead of being
  * committed as a binary: there is no artifact to go stale. Digests are checked against
@@ -210,7 +211,7 @@ export function keccak65Module(pages: number): Uint8Array {
     // value on the stack → rotl(value, r)
     set(T)
     get(T)
-    code.push(I32_CONST, ...uleb(r))
+    code.push(I32_CONST, ...uleb(r)) // 1..63: one LEB128 byte, the same signed or unsigned
     simd(I64X2_SHL)
     get(T)
     code.push(I32_CONST, ...uleb(64 - r))
