@@ -256,7 +256,9 @@ describe('derive from a real anvil', () => {
       batches.map((e) => e.batch.blocks.flatMap((b) => b.txs.map((t) => t.hash))),
     )
     expect(anvilBlobSource).toBeTypeOf('function')
-  })
+    // four followers read the blob batch (each computes its KZG commitment in wasm): minutes on
+    // a loaded 2-core machine
+  }, 240_000)
 
   it('lanes-derive lists batches, shows one, and finds the batch of an L2 tx', async () => {
     const lines: string[] = []
