@@ -87,7 +87,13 @@ describe('ParallelExecutor', () => {
     const world = () => buildWorld(users, 1)
     const ind = [1, 2, 3].map(
       (workers) =>
-        new ParallelExecutor({ workers, minParallelTxs: 0, runLength: 4, txTimeoutMs: 5_000 }),
+        new ParallelExecutor({
+          workers,
+          minParallelTxs: 0,
+          runLength: 4,
+          independentWorkers: workers,
+          txTimeoutMs: 5_000,
+        }),
     )
     try {
       // teach the slot predictor the ERC20 transfer pattern
@@ -175,6 +181,35 @@ describe('ParallelExecutor', () => {
       // and the replaced pool keeps working
       const again = await ex.execute(env, txs, buildWorld(USERS, PAIRS), WORLD_CONFIG)
       expect(canon(again)).toBe(canon(seq))
+    } finally {
+      await ex.close()
+    }
+  }, 180_000)
+
+  it('an independent block survives a crashing and a hanging worker with the same result', async () => {
+    const world = () => buildWorld(640, 1)
+    const teach = buildTxs(
+      Array.from({ length: 8 }, (_, i) => ({ kind: 'erc20', from: i, to: i + 8, amount: 1n })),
+    )
+    const txs = buildTxs(
+      Array.from({ length: 240 }, (_, i) => ({ kind: 'erc20', from: i, to: 320 + i, amount: 2n })),
+    )
+    const seq = await executeBlockAsync(worldEnv(), txs, world(), WORLD_CONFIG)
+    const ex = new ParallelExecutor({
+      workers: 2,
+      minParallelTxs: 1,
+      runLength: 8,
+      independentWorkers: 2,
+      txTimeoutMs: 1_000,
+    })
+    try {
+      await ex.execute(worldEnv(), teach, world(), WORLD_CONFIG)
+      const first = ex.execute(worldEnv(), txs, world(), WORLD_CONFIG)
+      ex.injectFault(0, 'crash')
+      ex.injectFault(1, { hang: 3_000 })
+      const par = await first
+      expect(par.schedule).toBe('independent')
+      expect(canon(par)).toBe(canon(seq))
     } finally {
       await ex.close()
     }

@@ -53,6 +53,11 @@ export type ParallelExecutorOptions = {
    * message per run (two runs queued per worker).
    */
   runLength?: number
+  /**
+   * workers that take runs in independent blocks; default: cores − 1 (at least 1), since the
+   * calling thread executes too and one more thread than cores only adds hand-off work
+   */
+  independentWorkers?: number
 }
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url)
@@ -171,6 +176,7 @@ export class ParallelExecutor {
       window: opts.window ?? 512,
       depth: opts.depth ?? 6,
       runLength: opts.runLength ?? 32,
+      independentWorkers: opts.independentWorkers ?? Math.max(1, os.cpus().length - 1),
     }
   }
 
@@ -641,8 +647,9 @@ class BlockRun {
    * seldom waits for a worker; what no worker took, this thread executes.
    */
   private dispatchTail(): void {
-    const parties = this.pool.length + 1
-    for (const h of this.pool) {
+    const takers = this.pool.slice(0, this.opts.independentWorkers)
+    const parties = takers.length + 1
+    for (const h of takers) {
       const batch: string[] = []
       while (h.alive && h.ready && h.running.length < this.opts.runLength) {
         const hi = this.tailNext
