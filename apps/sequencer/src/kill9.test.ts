@@ -116,7 +116,11 @@ describe('durability across kill -9', () => {
         }
       }
     })
-    await new Promise((r) => setTimeout(r, 2500))
+    // kill mid-stream: once txs are being acknowledged (a loaded machine takes a while to get
+    // there), plus a little more so the kill lands between acknowledgements
+    for (let waited = 0; acked.size < 50 && waited < 60_000; waited += 100)
+      await new Promise((r) => setTimeout(r, 100))
+    await new Promise((r) => setTimeout(r, 500))
     first.child.kill('SIGKILL')
     stop = true
     await Promise.all(streams)
