@@ -25,6 +25,9 @@ import { listenSealed } from './sealed-listener.js'
 import type { BatchRecord, BatchStore } from './store.js'
 import type { TxManager } from './tx-manager.js'
 
+/** the compress child exits when the batcher is gone, even after a SIGKILL */
+const EXIT_WITH_PARENT = new URL('./exit-with-parent.mjs', import.meta.url).href
+
 export type PipelineOptions = {
   l2ChainId: bigint
   prefix: string
@@ -186,6 +189,13 @@ export class Pipeline {
         connection: this.conn(),
         concurrency: this.o.compressConcurrency,
         useWorkerThreads: false,
+        workerForkOptions: {
+          execArgv: [
+            ...process.execArgv.filter((a) => !a.startsWith('--inspect')),
+            '--import',
+            EXIT_WITH_PARENT,
+          ],
+        },
       },
     )
     compress.on('failed', (job, err) =>

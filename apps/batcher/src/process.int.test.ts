@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,6 +20,19 @@ import { serveFakeSequencer } from './testing/sequencer-server.js'
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+
+/** Live processes whose environment holds `value` (Linux /proc; the batcher's children inherit it). */
+function processesWithEnv(value: string): number[] {
+  const out: number[] = []
+  for (const pid of readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(value)) out.push(Number(pid))
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return out
+}
 
 describe('batcher as a process (main.ts)', () => {
   const cleanups: Array<() => Promise<void>> = []
@@ -152,6 +165,12 @@ describe('batcher as a process (main.ts)', () => {
         NodeJS.Signals | null,
       ]
       expect(signal).toBe('SIGKILL')
+      // its compress child (a forked BullMQ sandbox) does not outlive it
+      await waitFor(
+        'the compress child to exit',
+        async () => (processesWithEnv(dbPath).length === 0 ? true : undefined),
+        { timeoutMs: 15_000 },
+      )
       const db = new Database(dbPath, { readonly: true, fileMustExist: true })
       const planned = db.prepare('SELECT count(*) AS n FROM batches').get() as { n: number }
       const sent = db.prepare('SELECT count(*) AS n FROM attempts').get() as { n: number }
