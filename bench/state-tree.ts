@@ -4,9 +4,10 @@
 // in JS) as the baseline, all in one run.
 // Sizes: STATE_TREE_LEAVES (1e6), STATE_TREE_BATCHES (memory, per mode, 100),
 // STATE_TREE_SQLITE_BATCHES (per mode, 20), STATE_TREE_MPT_KEYS (50k), STATE_TREE_MPT_BATCHES (3).
-// STATE_TREE_HASHING=per-call hashes every tree with one hash-wasm call per hash (the path
-// before the batched keccak); either way the latest-only tree also runs the same batches with
-// per-call hashing, so each run carries its own before/after of the hasher.
+// STATE_TREE_HASHING=wasm hashes every tree with the WebAssembly batched keccak instead of the
+// native addon, =per-call with one hash-wasm call per hash (the first hasher); either way the
+// latest-only tree also runs the same batches with the other two hashers, so each run carries
+// its own before/after of the hasher.
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
@@ -15,7 +16,9 @@ import { keccak256 } from '@lanes/core'
 import {
   encodeProof,
   type HashingMode,
+  keccakBackend,
   LatestOnlyNodeStore,
+  nativeKeccakStatus,
   openDatabase,
   SparseMerkleTree,
   SqliteNodeStore,
@@ -32,7 +35,11 @@ const MPT_BATCHES = Number(process.env.STATE_TREE_MPT_BATCHES ?? 3)
 const BATCH = 10_000
 const EXISTING = 0.7
 const KEEP_VERSIONS = 10
-const HASHING: HashingMode = process.env.STATE_TREE_HASHING === 'per-call' ? 'per-call' : 'batched'
+const HASHING_ENV = process.env.STATE_TREE_HASHING
+const HASHING: HashingMode =
+  HASHING_ENV === 'per-call' || HASHING_ENV === 'wasm' ? HASHING_ENV : 'batched'
+/** what HASHING runs on, for the notes */
+const HASHER = HASHING === 'batched' ? keccakBackend() : HASHING
 const log = (s: string) => process.stderr.write(`# ${s}\n`)
 /** The machine is shared: every figure carries the 1-minute load average when it was taken. */
 const load = () => `load ${loadavg()[0]!.toFixed(1)}`
@@ -182,6 +189,7 @@ function runBatches(tree: SparseMerkleTree, batches: Batch[], firstVersion: bigi
 }
 
 // ---- main ---------------------------------------------------------------------------------
+log(`hashing: ${HASHER} (native addon: ${nativeKeccakStatus})`)
 log(`generating ${LEAVES} leaves and ${2 * BATCHES + 2 * SQLITE_BATCHES} batches of ${BATCH}`)
 const initial = buildInitial()
 const universe = new Universe(LEAVES + 64 * BATCH)
@@ -202,7 +210,7 @@ report({
   name: 'state-tree build in memory (one batch)',
   unit: 'leaves per CPU-second',
   value: Math.round(LEAVES / buildCpu),
-  notes: `${LEAVES} leaves in ${buildCpu.toFixed(1)} CPU-s, ${buildSecs.toFixed(1)} s wall; ${HASHING} hashing; ${load()}`,
+  notes: `${LEAVES} leaves in ${buildCpu.toFixed(1)} CPU-s, ${buildSecs.toFixed(1)} s wall; ${HASHER} hashing; ${load()}`,
 })
 const mem1 = runBatches(mem, memBatches.slice(0, BATCHES), 2n)
 const mem1Load = load()
@@ -284,7 +292,7 @@ report({
   baseline: mptBaseline,
   ratio: +(mem1.cpu / mptRate).toFixed(1),
   target: '>= 150k/s per core, >= 3x MPT',
-  notes: `${BATCHES} batches, ${HASHING} hashing; wall clock ${Math.round(mem1.wall)}/s vs MPT ${Math.round(mptWall)}/s; ${mem1Load}`,
+  notes: `${BATCHES} batches, ${HASHER} hashing; wall clock ${Math.round(mem1.wall)}/s vs MPT ${Math.round(mptWall)}/s; ${mem1Load}`,
 })
 report({
   name: 'state-tree updates in memory, worker hashing (main + 1 worker)',
@@ -325,12 +333,17 @@ const memRows = mem.store.nodeCount()
   const leanW = runBatches(lean, memBatches.slice(BATCHES), BigInt(2 + BATCHES))
   lean.setHasher(undefined)
   const leanWLoad = load()
-  // the same batches hashed one hash-wasm call per hash (the hasher before the batched one)
-  const old = new SparseMerkleTree(new LatestOnlyNodeStore(), { hashing: 'per-call' })
-  old.applySorted(1n, initial.keys, initial.values)
-  const leanOld = runBatches(old, memBatches.slice(0, BATCHES), 2n)
-  if (old.root() !== lean1Root) throw new Error('per-call and batched hashing disagree')
-  const leanOldLoad = load()
+  // the same batches with the other hashers: the WebAssembly batched keccak, and one hash-wasm
+  // call per hash (the first hasher)
+  const twin = (hashing: HashingMode) => {
+    const t = new SparseMerkleTree(new LatestOnlyNodeStore(), { hashing })
+    t.applySorted(1n, initial.keys, initial.values)
+    const r = runBatches(t, memBatches.slice(0, BATCHES), 2n)
+    if (t.root() !== lean1Root) throw new Error(`${hashing} and ${HASHER} hashing disagree`)
+    return { ...r, load: load() }
+  }
+  const leanWasm = twin('wasm')
+  const leanOld = twin('per-call')
   log(
     `latest-only 1 thread ${Math.round(lean1.cpu)}/CPU-s; workers ${Math.round(leanW.wall)}/s wall`,
   )
@@ -341,16 +354,20 @@ const memRows = mem.store.nodeCount()
     baseline: mptBaseline,
     ratio: +(lean1.cpu / mptRate).toFixed(1),
     target: '>= 150k/s per core',
-    notes: `${HASHING} hashing; wall clock ${Math.round(lean1.wall)}/s; ${lean1Load}`,
+    notes: `${HASHER} hashing; wall clock ${Math.round(lean1.wall)}/s; ${lean1Load}`,
   })
-  report({
-    name: 'state-tree updates without history, 1 thread: batched keccak vs per-call hash-wasm',
-    unit: 'leaf updates per CPU-second',
-    value: Math.round(lean1.cpu),
-    baseline: { name: 'same batches, per-call hashing, same run', value: Math.round(leanOld.cpu) },
-    ratio: +(lean1.cpu / leanOld.cpu).toFixed(2),
-    notes: `${HASHING} hashing vs per-call; ${lean1Load} / ${leanOldLoad}`,
-  })
+  for (const [other, r] of [
+    ['wasm', leanWasm],
+    ['per-call', leanOld],
+  ] as const)
+    report({
+      name: `state-tree updates without history, 1 thread: ${HASHER} vs ${other} hashing`,
+      unit: 'leaf updates per CPU-second',
+      value: Math.round(lean1.cpu),
+      baseline: { name: `same batches, ${other} hashing, same run`, value: Math.round(r.cpu) },
+      ratio: +(lean1.cpu / r.cpu).toFixed(2),
+      notes: `${lean1Load} / ${r.load}`,
+    })
   report({
     name: 'state-tree updates without history, worker hashing (main + 1 worker)',
     unit: 'leaf updates/s (wall clock)',

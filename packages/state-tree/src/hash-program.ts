@@ -1,4 +1,5 @@
 import { LEAF_STRIDE, NODE_STRIDE } from './arena.js'
+import { type NativeKeccak, nativeKeccak } from './keccak-native.js'
 import { createRawKeccak, type RawKeccak } from './keccak-wasm.js'
 import { createKeccak65, KECCAK65_CHUNK, type Keccak65 } from './keccak65.js'
 
@@ -14,8 +15,12 @@ export const OP_NODE = 0
 export const OP_LEAF = 1
 export const opWord = (kind: number, depth: number): number => kind | (depth << 1)
 
-/** How the ops are hashed: README section 8. Results are identical. */
-export type HashingMode = 'batched' | 'per-call'
+/**
+ * How the ops are hashed (README section 8); results are identical. 'batched': the native
+ * addon when it is built, else the WebAssembly runner; 'wasm': the WebAssembly runner;
+ * 'per-call': one hash-wasm call per op (the first implementation, for comparisons).
+ */
+export type HashingMode = 'batched' | 'wasm' | 'per-call'
 
 /** Runs the ops of some ranges of a program; every op outside them must be done already. */
 export interface OpRunner {
@@ -30,7 +35,24 @@ export interface OpRunner {
 }
 
 export function createOpRunner(mode: HashingMode = 'batched'): OpRunner {
-  return mode === 'batched' ? new BatchedOpRunner() : new PerCallOpRunner()
+  if (mode === 'per-call') return new PerCallOpRunner()
+  if (mode === 'batched' && nativeKeccak) return new NativeOpRunner(nativeKeccak)
+  return new BatchedOpRunner()
+}
+
+/** The whole window logic below, in C (native/keccak65.c), reading and writing the slabs. */
+class NativeOpRunner implements OpRunner {
+  constructor(private readonly k: NativeKeccak) {}
+  run(
+    nodes: Uint8Array,
+    leaves: Uint8Array,
+    prog: Int32Array,
+    ranges: Int32Array | readonly number[],
+    rangeCount: number,
+  ): void {
+    for (let r = 0; r < rangeCount; r++)
+      this.k.runOps(nodes, leaves, prog, ranges[2 * r]!, ranges[2 * r + 1]!)
+  }
 }
 
 /** One hash-wasm call per op, inputs and digests copied byte by byte (the earlier path). */

@@ -6,11 +6,11 @@ import { modelLeaves, setModel } from './test-support.js'
 import { type LeafUpdate, SparseMerkleTree } from './tree.js'
 
 /**
- * Batched hashing (one keccak call per level of a window of ops) and per-call hashing must
- * give the same tree. Batches of thousands of keys cross the runner's window and chunk edges.
+ * Batched hashing (one keccak call per level of a window of ops, native or WebAssembly) and
+ * per-call hashing must give the same tree. Batches of thousands of keys cross the runner's window and chunk edges.
  */
 describe('hashing modes', () => {
-  it('batched and per-call hashing give the same roots and proofs as the reference', () => {
+  it('batched (native when built), WebAssembly and per-call hashing give the same roots and proofs as the reference', () => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ n: fc.integer({ min: 1, max: 3000 }), del: fc.nat(3) }), {
@@ -21,6 +21,7 @@ describe('hashing modes', () => {
         (batches, seed) => {
           const batched = SparseMerkleTree.inMemory()
           const perCall = SparseMerkleTree.inMemory({ hashing: 'per-call' })
+          const wasm = SparseMerkleTree.inMemory({ hashing: 'wasm' })
           const model = new Map<string, { key: Uint8Array; value: Uint8Array }>()
           const keys: Uint8Array[] = []
           let v = 1n
@@ -45,6 +46,7 @@ describe('hashing modes', () => {
             for (const u of words) setModel(model, u.key, u.value)
             const r = batched.applyBatch(v, list)
             expect(perCall.applyBatch(v, list)).toBe(r)
+            expect(wasm.applyBatch(v, list)).toBe(r)
             expect(r).toBe(toHex(referenceRoot(modelLeaves(model))))
             v++
           }
