@@ -12,7 +12,7 @@
 // the figures cover the txs acknowledged until then, marked STALLED in the notes.
 // Env: BENCH_SEQ_TXS (default 20000), BENCH_SEQ_ONLY=lanes|anvil, BENCH_SEQ_DEBUG=1 (batch
 // timings on stderr), LANES_BENCH_PROF=<dir> (CPU profile of the sequencer process).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -285,6 +285,19 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** BENCH_SEQ_THREADS=1: CPU seconds per thread (name:tid) of a process, for a breakdown on stderr */
+function threadCpu(pid: number | undefined): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>()
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      out.set(`${comm}:${tid}`, [Number(f[11]) / 100, Number(f[12]) / 100])
+    }
+  } catch {}
+  return out
+}
+
 async function startLanes(
   dir: string,
 ): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
@@ -389,8 +402,23 @@ try {
     const node = await startLanes(dir)
     try {
       const cpu0 = cpuSeconds(node.pid)
+      const threads0 = threadCpu(node.pid)
       lanes = await run(node.url, raws)
       lanesCpuUs = ((cpuSeconds(node.pid) - cpu0) * 1e6) / TXS
+      if (process.env.BENCH_SEQ_THREADS === '1') {
+        // where the block time goes: the builder's own timing histograms (sums over the run)
+        const text = await (await fetch(`${node.url}/metrics`)).text()
+        for (const line of text.split('\n'))
+          if (/^lanes_sequencer_block_\w+_seconds_sum|^lanes_sequencer_sealed_blocks_total/.test(line))
+            process.stderr.write(`metric ${line}\n`)
+      }
+      if (process.env.BENCH_SEQ_THREADS === '1')
+        for (const [t, [user, sys]] of threadCpu(node.pid)) {
+          const [user0, sys0] = threads0.get(t) ?? [0, 0]
+          const us = ((user + sys - user0 - sys0) * 1e6) / TXS
+          const sysUs = ((sys - sys0) * 1e6) / TXS
+          if (us >= 1) process.stderr.write(`thread ${t}: ${round(us)} us/tx (sys ${round(sysUs)})\n`)
+        }
     } finally {
       await node.stop()
     }

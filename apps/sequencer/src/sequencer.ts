@@ -95,7 +95,14 @@ export type SequencerOptions = {
   registry?: Registry
 }
 
-type CachedBlock = { header: BlockHeader; txs: L2Tx[]; receipts: Receipt[]; firstLog: number[] }
+type CachedBlock = {
+  header: BlockHeader
+  txs: L2Tx[]
+  receipts: Receipt[]
+  firstLog: number[]
+  /** the block's size in bytes, when known without a read */
+  size?: number
+}
 
 const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000' as Address
 const HEADER_NOT_FOUND = () => new RpcVisibleError(-32000, 'header not found')
@@ -155,6 +162,17 @@ export class Sequencer implements SequencerNode {
     }
 
     const state = this.state
+    // one reader per head version, not one (three closures) per admission check
+    let headVersion: bigint | undefined
+    let headReader: StateReader | undefined
+    const head = (): StateReader => {
+      const v = state.latestVersion()!
+      if (v !== headVersion || !headReader) {
+        headVersion = v
+        headReader = state.readerAt(v)
+      }
+      return headReader
+    }
     this.pool = new TxPool(
       {
         maxPerAccount: config.poolMaxPerAccount,
@@ -165,8 +183,8 @@ export class Sequencer implements SequencerNode {
         blockGasLimit: genesis.gasLimit,
       },
       {
-        nonce: (a) => state.readerAt(state.latestVersion()!).getAccount(a)?.nonce ?? 0n,
-        balance: (a) => state.readerAt(state.latestVersion()!).getAccount(a)?.balance ?? 0n,
+        nonce: (a) => head().getAccount(a)?.nonce ?? 0n,
+        balance: (a) => head().getAccount(a)?.balance ?? 0n,
       },
     )
     this.journal = new JournalWriter(this.store, { dbPath })
@@ -260,6 +278,7 @@ export class Sequencer implements SequencerNode {
       txs: b.txs,
       receipts: b.receipts,
       firstLog,
+      size: b.size,
     })
     if (this.#recent.size > 64) this.#recent.delete(this.#recent.keys().next().value!)
     this.m.sealedBlocks.inc()
@@ -383,7 +402,7 @@ export class Sequencer implements SequencerNode {
       const record: BlockRecord = {
         header: hit.header,
         txHashes: hit.txs.map((t) => t.hash),
-        size: this.store.blockSummary(n)?.size ?? 0,
+        size: hit.size ?? this.store.blockSummary(n)?.size ?? 0,
       }
       if (fullTxs) record.txs = hit.txs
       return record

@@ -8,11 +8,25 @@ const BYTE_TO_HEX: string[] = Array.from(
   (_, i) => HEX_CHARS[i >> 4]! + HEX_CHARS[i & 15]!,
 )
 
-/** Lowercase 0x-hex of bytes; hand-rolled because viem's bytesToHex is slow in hot loops. */
+/** two ASCII hex digits per byte, as one little-endian uint16 (written into HEX_OUT) */
+const BYTE_TO_CODES = new Uint16Array(256)
+for (let i = 0; i < 256; i++)
+  BYTE_TO_CODES[i] = BYTE_TO_HEX[i]!.charCodeAt(0) | (BYTE_TO_HEX[i]!.charCodeAt(1) << 8)
+/** scratch for short conversions: '0x' then two digits per byte */
+const HEX_OUT = new Uint16Array(1 + 64)
+const HEX_OUT_BYTES = Buffer.from(HEX_OUT.buffer)
+HEX_OUT[0] = 0x7830 // "0x"
+
+/**
+ * Lowercase 0x-hex of bytes. Hashes and addresses (the hot case) are spelled into a scratch
+ * buffer and read out as one flat string: building them by `+=` made a rope of 33 pieces that
+ * every Map lookup then had to flatten.
+ */
 export function toHex(bytes: Uint8Array): Hex {
-  let out = '0x'
-  for (let i = 0; i < bytes.length; i++) out += BYTE_TO_HEX[bytes[i]!]
-  return out as Hex
+  const n = bytes.length
+  if (n > 64) return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, n).toString('hex')}` as Hex
+  for (let i = 0; i < n; i++) HEX_OUT[i + 1] = BYTE_TO_CODES[bytes[i]!]!
+  return HEX_OUT_BYTES.toString('latin1', 0, 2 + 2 * n) as Hex
 }
 
 function nibble(c: number): number {
@@ -28,6 +42,13 @@ export function fromHex(hex: string): Uint8Array {
     throw new TypeError('hex string must start with 0x')
   const len = hex.length - 2
   if (len % 2 !== 0) throw new TypeError('hex string has an odd number of digits')
+  // long strings (raw transactions, calldata): Node's decoder, which stops at the first
+  // non-hex pair (a short count is how a bad digit shows), copied into memory of its own
+  if (len > 128) {
+    const decoded = Buffer.from(hex.slice(2), 'hex')
+    if (decoded.length !== len / 2) throw new TypeError('hex string has a non-hex digit')
+    return new Uint8Array(decoded)
+  }
   const out = new Uint8Array(len / 2)
   for (let i = 0; i < out.length; i++) {
     const hi = nibble(hex.charCodeAt(2 + i * 2))

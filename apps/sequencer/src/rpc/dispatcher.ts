@@ -74,88 +74,137 @@ export class Dispatcher<Ctx> {
   }
 
   async dispatch(body: unknown, ctx: Ctx): Promise<DispatchResult> {
-    // one timer per request, not per call: a batch of 1000 calls would arm 1000 timers
-    const deadline = new Deadline(this.#options.callTimeoutMs)
-    try {
-      if (!Array.isArray(body)) return { body: await this.#one(body, ctx, deadline) }
-      if (body.length === 0) return { body: errorResponse(null, invalidRequest('empty batch')) }
-      if (body.length > this.#options.batchLimit) {
-        // geth answers one error carrying the id of the first call
-        const first = body.find((m) => isObject(m) && validId(m.id))
-        const id = isObject(first) ? (first.id as JsonRpcId) : null
-        return { body: [errorResponse(id, invalidRequest('batch too large'))] }
-      }
-      const responses = await Promise.all(body.map((m) => this.#one(m, ctx, deadline)))
-      const out = responses.filter((r): r is JsonRpcResponse => r !== undefined)
-      return { body: out.length ? out : undefined }
-    } finally {
-      deadline.clear()
+    if (!Array.isArray(body)) {
+      const [response] = await this.#run([body], ctx)
+      return { body: response }
     }
+    if (body.length === 0) return { body: errorResponse(null, invalidRequest('empty batch')) }
+    if (body.length > this.#options.batchLimit) {
+      // geth answers one error carrying the id of the first call
+      const first = body.find((m) => isObject(m) && validId(m.id))
+      const id = isObject(first) ? (first.id as JsonRpcId) : null
+      return { body: [errorResponse(id, invalidRequest('batch too large'))] }
+    }
+    const responses = await this.#run(body, ctx)
+    const out = responses.filter((r): r is JsonRpcResponse => r !== undefined)
+    return { body: out.length ? out : undefined }
   }
 
-  async #one(message: unknown, ctx: Ctx, deadline: Deadline): Promise<JsonRpcResponse | undefined> {
-    const started = performance.now()
-    if (
-      !isObject(message) ||
-      message.jsonrpc !== '2.0' ||
-      typeof message.method !== 'string' ||
-      ('id' in message && !validId(message.id))
-    ) {
-      const id = isObject(message) && validId(message.id) ? message.id : null
-      this.#options.onCall?.('invalid', performance.now() - started, -32600)
-      return errorResponse(id, invalidRequest())
-    }
-    const isNotification = !('id' in message)
-    const id = isNotification ? null : (message.id as JsonRpcId)
-    const name = message.method
-    let response: JsonRpcResponse
-    try {
+  /**
+   * Runs every call of a request; synchronous handlers answer at once, asynchronous ones settle
+   * into their slot. One timer covers the whole request: when it fires, the calls still open
+   * answer -32002 and their late results are dropped. No promise or closure per synchronous
+   * call, and one settle callback per asynchronous one (batches of 100+ sends are the hot path).
+   */
+  #run(messages: unknown[], ctx: Ctx): Promise<(JsonRpcResponse | undefined)[]> {
+    const n = messages.length
+    const endsAt = performance.now() + this.#options.callTimeoutMs
+    const out: (JsonRpcResponse | undefined)[] = new Array(n)
+    let open: Open[] | undefined
+    for (let i = 0; i < n; i++) {
+      const message = messages[i]
+      const started = performance.now()
+      if (
+        !isObject(message) ||
+        message.jsonrpc !== '2.0' ||
+        typeof message.method !== 'string' ||
+        ('id' in message && !validId(message.id))
+      ) {
+        const id = isObject(message) && validId(message.id) ? message.id : null
+        this.#options.onCall?.('invalid', performance.now() - started, -32600)
+        out[i] = errorResponse(id, invalidRequest())
+        continue
+      }
+      const isNotification = !('id' in message)
+      const id = isNotification ? null : (message.id as JsonRpcId)
+      const name = message.method
       const def = this.#methods.get(name)
-      if (!def) throw methodNotFound(name)
-      const args = validateParams(def.params, message.params)
-      const value = def.handler(args, ctx)
-      const result = value instanceof Promise ? await deadline.race(value) : value
-      response = { jsonrpc: '2.0', id, result: result === undefined ? null : result }
-    } catch (error) {
-      response = errorResponse(id, error)
+      let value: unknown
+      try {
+        if (!def) throw methodNotFound(name)
+        value = def.handler(validateParams(def.params, message.params), ctx)
+      } catch (error) {
+        this.#finish(
+          out,
+          i,
+          name,
+          def !== undefined,
+          isNotification,
+          started,
+          errorResponse(id, error),
+        )
+        continue
+      }
+      if (value instanceof Promise) {
+        open ??= []
+        open.push({ index: i, id, name, isNotification, started, promise: value })
+        continue
+      }
+      this.#finish(out, i, name, true, isNotification, started, result(id, value))
     }
+    if (!open) return Promise.resolve(out)
+    return this.#settle(out, open, endsAt)
+  }
+
+  #settle(
+    out: (JsonRpcResponse | undefined)[],
+    open: Open[],
+    endsAt: number,
+  ): Promise<(JsonRpcResponse | undefined)[]> {
+    return new Promise((resolve) => {
+      let left = open.length
+      let timer: NodeJS.Timeout | undefined
+      const done = (call: Open, response: JsonRpcResponse) => {
+        if (call.settled) return
+        call.settled = true
+        this.#finish(out, call.index, call.name, true, call.isNotification, call.started, response)
+        if (--left === 0) {
+          clearTimeout(timer)
+          resolve(out)
+        }
+      }
+      for (const call of open)
+        call.promise.then(
+          (value) => done(call, result(call.id, value)),
+          (error: unknown) => done(call, errorResponse(call.id, error)),
+        )
+      if (left === 0) return
+      timer = setTimeout(
+        () => {
+          for (const call of open) done(call, errorResponse(call.id, requestTimedOut()))
+        },
+        Math.max(0, endsAt - performance.now()),
+      )
+    })
+  }
+
+  #finish(
+    out: (JsonRpcResponse | undefined)[],
+    index: number,
+    name: string,
+    known: boolean,
+    isNotification: boolean,
+    started: number,
+    response: JsonRpcResponse,
+  ): void {
     const code = 'error' in response ? response.error.code : undefined
-    this.#options.onCall?.(
-      this.#methods.has(name) ? name : 'unknown',
-      performance.now() - started,
-      code,
-    )
-    return isNotification ? undefined : response
+    this.#options.onCall?.(known ? name : 'unknown', performance.now() - started, code)
+    out[index] = isNotification ? undefined : response
   }
 }
 
-/** The time budget of one request, shared by its calls; the timer starts with the first wait. */
-class Deadline {
-  readonly #endsAt: number
-  #timer: NodeJS.Timeout | undefined
-  #expired: Promise<never> | undefined
+type Open = {
+  index: number
+  id: JsonRpcId
+  name: string
+  isNotification: boolean
+  started: number
+  promise: Promise<unknown>
+  settled?: boolean
+}
 
-  constructor(ms: number) {
-    this.#endsAt = performance.now() + ms
-  }
-
-  race<T>(value: Promise<T>): Promise<T> {
-    if (!this.#expired) {
-      this.#expired = new Promise<never>((_, reject) => {
-        this.#timer = setTimeout(
-          () => reject(requestTimedOut()),
-          Math.max(0, this.#endsAt - performance.now()),
-        )
-      })
-      // the racers see the rejection; this handler keeps it from also counting as unhandled
-      this.#expired.catch(() => {})
-    }
-    return Promise.race([value, this.#expired])
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer)
-  }
+function result(id: JsonRpcId, value: unknown): JsonRpcResponse {
+  return { jsonrpc: '2.0', id, result: value === undefined ? null : value }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

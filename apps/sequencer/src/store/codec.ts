@@ -118,23 +118,37 @@ export function decodeSigned(bytes: Uint8Array, chainId: bigint): RecoveredTx {
   return Object.assign(tx, { from })
 }
 
-/** Block body: per tx kind(1) ‖ length(4, BE) ‖ bytes. */
+/** Block body: per tx kind(1) ‖ length(4, BE) ‖ bytes. Signed txs are written in place. */
 export function encodeBody(txs: readonly L2Tx[]): Buffer {
-  const parts: Uint8Array[] = []
+  const deposits = new Map<number, Uint8Array>()
   let total = 0
-  for (const tx of txs) {
-    const bytes = tx.type === DEPOSIT_TX_TYPE ? encodeDeposit(tx) : encodeSigned(tx)
-    parts.push(bytes)
-    total += 5 + bytes.length
+  for (let i = 0; i < txs.length; i++) {
+    const tx = txs[i]!
+    if (tx.type === DEPOSIT_TX_TYPE) {
+      const bytes = encodeDeposit(tx)
+      deposits.set(i, bytes)
+      total += 5 + bytes.length
+    } else total += 5 + 20 + tx.raw.length
   }
   const out = Buffer.allocUnsafe(total)
   let off = 0
   for (let i = 0; i < txs.length; i++) {
-    const bytes = parts[i]!
-    out[off] = txs[i]!.type === DEPOSIT_TX_TYPE ? KIND_DEPOSIT : KIND_SIGNED
-    out.writeUInt32BE(bytes.length, off + 1)
-    out.set(bytes, off + 5)
-    off += 5 + bytes.length
+    const tx = txs[i]!
+    if (tx.type === DEPOSIT_TX_TYPE) {
+      const bytes = deposits.get(i)!
+      out[off] = KIND_DEPOSIT
+      out.writeUInt32BE(bytes.length, off + 1)
+      out.set(bytes, off + 5)
+      off += 5 + bytes.length
+    } else {
+      out[off] = KIND_SIGNED
+      out.writeUInt32BE(20 + tx.raw.length, off + 1)
+      // encodeSigned's layout: sender(20) ‖ raw
+      if (out.write(tx.from.slice(2), off + 5, 20, 'hex') !== 20)
+        throw new TypeError(`bad sender ${tx.from}`)
+      out.set(tx.raw, off + 25)
+      off += 25 + tx.raw.length
+    }
   }
   return out
 }

@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { fromHex, type Hex, type RecoveredTx } from '@lanes/core'
-import { encodeSigned } from './codec.js'
+import type { Hex, RecoveredTx } from '@lanes/core'
 import type { Store } from './store.js'
 
 type Waiter = { resolve: () => void; reject: (error: unknown) => void }
@@ -175,27 +174,24 @@ export class JournalWriter {
   }
 }
 
+/** (hash 32 ‖ length u32 BE ‖ sender 20 ‖ raw)*: each entry is encodeSigned's layout, written in place. */
 function packInserts(txs: readonly RecoveredTx[]): ArrayBuffer {
-  const bodies = txs.map(encodeSigned)
   let size = 0
-  for (const b of bodies) size += 36 + b.length
-  const buf = new ArrayBuffer(size)
-  const bytes = new Uint8Array(buf)
-  const view = new DataView(buf)
+  for (const tx of txs) size += 36 + 20 + tx.raw.length
+  const buf = Buffer.allocUnsafeSlow(size)
   let off = 0
-  for (let i = 0; i < txs.length; i++) {
-    const b = bodies[i]!
-    bytes.set(fromHex(txs[i]!.hash), off)
-    view.setUint32(off + 32, b.length)
-    bytes.set(b, off + 36)
-    off += 36 + b.length
+  for (const tx of txs) {
+    buf.write(tx.hash.slice(2), off, 32, 'hex')
+    buf.writeUInt32BE(20 + tx.raw.length, off + 32)
+    buf.write(tx.from.slice(2), off + 36, 20, 'hex')
+    buf.set(tx.raw, off + 56)
+    off += 56 + tx.raw.length
   }
-  return buf
+  return buf.buffer
 }
 
 function packDeletes(hashes: readonly Hex[]): ArrayBuffer {
-  const buf = new ArrayBuffer(32 * hashes.length)
-  const bytes = new Uint8Array(buf)
-  for (let i = 0; i < hashes.length; i++) bytes.set(fromHex(hashes[i]!), 32 * i)
-  return buf
+  const buf = Buffer.allocUnsafeSlow(32 * hashes.length)
+  for (let i = 0; i < hashes.length; i++) buf.write(hashes[i]!.slice(2), 32 * i, 32, 'hex')
+  return buf.buffer
 }

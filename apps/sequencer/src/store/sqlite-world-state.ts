@@ -1,7 +1,6 @@
 import {
   type Account,
   type Address,
-  bigintToBytes32,
   bytesToBigint,
   equalBytes,
   fromHex,
@@ -39,10 +38,31 @@ const view = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength
 
 function encodeAccount(a: Account): Buffer {
   const out = Buffer.allocUnsafe(96)
-  out.set(bigintToBytes32(a.nonce), 0)
-  out.set(bigintToBytes32(a.balance), 32)
-  out.set(fromHex(a.codeHash), 64)
+  writeWord(out, 0, a.nonce)
+  writeWord(out, 32, a.balance)
+  if (out.write(a.codeHash.slice(2), 64, 32, 'hex') !== 32)
+    throw new TypeError(`bad code hash ${a.codeHash}`)
   return out
+}
+
+/** a uint256 as 32 big-endian bytes at `off`, without the hex round trip of bigintToBytes32 */
+function writeWord(out: Buffer, off: number, v: bigint): void {
+  if (v < 0n) throw new RangeError('negative value')
+  if (v < 0x10000000000000000n) {
+    out.fill(0, off, off + 24)
+    out.writeBigUInt64BE(v, off + 24)
+    return
+  }
+  const hex = v.toString(16)
+  if (hex.length > 64) throw new RangeError('value does not fit in 32 bytes')
+  out.write(hex.padStart(64, '0'), off, 32, 'hex')
+}
+
+/** bytes of an address, slot or hash as a view into Node's pool: keys for one statement */
+function key(hex: Hex): Buffer {
+  const b = Buffer.from(hex.slice(2), 'hex')
+  if (b.length * 2 !== hex.length - 2) throw new TypeError(`bad hex key ${hex}`)
+  return b
 }
 
 function decodeAccount(b: Uint8Array): Account {
@@ -134,7 +154,7 @@ export class SqliteWorldState implements WorldStatePort {
     // the latest-version cache moves to this version: the diff holds every account it changed
     let mixedCase = false
     for (const [address, account] of diff.accounts) {
-      this.#q.putAccount.run(view(fromHex(address)), v, account ? encodeAccount(account) : null)
+      this.#q.putAccount.run(key(address), v, account ? encodeAccount(account) : null)
       updates.push({ key: accountKey(address), value: account ? accountValue(account) : null })
       if (address === address.toLowerCase()) this.#latest.set(address, account ?? null)
       else mixedCase = true
@@ -142,10 +162,10 @@ export class SqliteWorldState implements WorldStatePort {
     // a read under another spelling of a changed address could hit a stale entry
     if (mixedCase) this.#latest.clear()
     for (const [address, slots] of diff.storage) {
-      const a = view(fromHex(address))
+      const a = key(address)
       for (const [slot, value] of slots) {
         const word = storageValue(value)
-        this.#q.putStorage.run(a, view(fromHex(slot)), v, word ? view(word) : Buffer.alloc(0))
+        this.#q.putStorage.run(a, key(slot), v, word ? view(word) : Buffer.alloc(0))
         updates.push({ key: storageKey(address, slot), value: word })
       }
     }
@@ -209,7 +229,7 @@ export class SqliteWorldState implements WorldStatePort {
       const hit = this.#latest.get(address)
       if (hit !== undefined) return hit ?? undefined
     }
-    const row = this.#q.account.get(view(fromHex(address)), version)
+    const row = this.#q.account.get(key(address), version)
     const acct = row?.account ? decodeAccount(row.account) : undefined
     if (cacheable) this.#latest.set(address, acct ?? null)
     return acct
