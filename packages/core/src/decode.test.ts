@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { parseTransaction, recoverTransactionAddress, type TransactionSerialized } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
-import { decodeTransaction, MAX_TX_SIZE, SECP256K1_N } from './decode.js'
+import { decodeTransaction, decodeTransactionGeneral, MAX_TX_SIZE, SECP256K1_N } from './decode.js'
 import { RpcVisibleError } from './errors.js'
 import { fromHex, toHex } from './hex.js'
 import { keccak256Hex } from './keccak.js'
@@ -22,7 +22,14 @@ import {
   TypedTxTooShortError,
   UnprotectedTxError,
 } from './tx-errors.js'
-import { privateKeyArb, signFields, toEthersTx, toViemTx, unsignedTxArb } from './tx-fixtures.js'
+import {
+  privateKeyArb,
+  signedFieldsArb,
+  signFields,
+  toEthersTx,
+  toViemTx,
+  unsignedTxArb,
+} from './tx-fixtures.js'
 import type { SignedTx } from './types.js'
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER)
@@ -454,6 +461,47 @@ describe('decodeTransaction: validation with geth messages', () => {
       ),
       { numRuns: 5000 },
     )
+  })
+
+  /** decodeTransaction (fast path for typed txs) against the general decoder alone */
+  function expectSameAsGeneral(bytes: Uint8Array, chainId = 901n) {
+    let want: SignedTx | Error
+    try {
+      want = decodeTransactionGeneral(bytes, { chainId })
+    } catch (e) {
+      want = e as Error
+    }
+    if (want instanceof Error) {
+      expect(() => decodeTransaction(bytes, { chainId })).toThrowError(want.message)
+      return false
+    }
+    expect(decodeTransaction(bytes, { chainId })).toEqual(want)
+    return true
+  }
+
+  it('the typed-tx fast path decodes exactly like the general decoder', () => {
+    let decoded = 0
+    fc.assert(
+      fc.property(signedFieldsArb, fc.boolean(), (f, empty) => {
+        const fields = empty ? { ...f, accessList: [] } : f
+        if (expectSameAsGeneral(encode(fields), fields.chainId)) decoded++
+      }),
+      { numRuns: 3000 },
+    )
+    const raws = [1, 2].map((t) => encode(sign(base(t as 1 | 2))))
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...raws),
+        fc.array(mutations, { minLength: 1, maxLength: 3 }),
+        (raw, ms) => {
+          if (expectSameAsGeneral(mutate(raw, ms))) decoded++
+        },
+      ),
+      { numRuns: 5000 },
+    )
+    for (const raw of raws) expect(expectSameAsGeneral(raw)).toBe(true)
+    // both sides of the comparison were exercised
+    expect(decoded).toBeGreaterThan(100)
   })
 
   it('random bytes (raw and behind every type prefix) only throw typed errors', () => {

@@ -95,7 +95,224 @@ export function decodeTransaction(raw: Uint8Array, opts: DecodeTransactionOption
   if (raw.length <= 1) throw new TypedTxTooShortError()
   const type = raw[0]!
   if (type !== 1 && type !== 2) throw new TxTypeNotSupportedError(type)
+  return decodeTypedFast(raw, type, opts.chainId) ?? decodeTyped(raw, type, opts.chainId)
+}
+
+/** The general decoder only (tests compare the fast path against it). */
+export function decodeTransactionGeneral(
+  raw: Uint8Array,
+  opts: DecodeTransactionOptions,
+): SignedTx {
+  const maxSize = opts.maxSize ?? MAX_TX_SIZE
+  if (raw.length > maxSize) throw new OversizedDataError(raw.length, maxSize)
+  if (raw.length > 0 && raw[0]! > 0x7f) return decodeLegacy(raw, opts.chainId)
+  if (raw.length <= 1) throw new TypedTxTooShortError()
+  const type = raw[0]!
+  if (type !== 1 && type !== 2) throw new TxTypeNotSupportedError(type)
   return decodeTyped(raw, type, opts.chainId)
+}
+
+// ---------------------------------------------------------------- fast path
+
+/** payload length of the string header read last by fastString */
+let fastLen = 0
+
+/**
+ * The payload start of the canonical RLP byte string at `pos` (its length in fastLen), or -1
+ * for anything else: lists, non-canonical headers, overruns. -1 sends the tx to the general
+ * decoder, which then names the problem.
+ */
+function fastString(raw: Uint8Array, pos: number, end: number): number {
+  if (pos >= end) return -1
+  const b = raw[pos]!
+  if (b < 0x80) {
+    fastLen = 1
+    return pos
+  }
+  if (b < 0xb8) {
+    const len = b - 0x80
+    if (pos + 1 + len > end || (len === 1 && raw[pos + 1]! < 0x80)) return -1
+    fastLen = len
+    return pos + 1
+  }
+  if (b >= 0xc0) return -1
+  const lenLen = b - 0xb7
+  if (lenLen > 3 || pos + 1 + lenLen > end || raw[pos + 1] === 0) return -1
+  let len = 0
+  for (let i = 0; i < lenLen; i++) len = len * 256 + raw[pos + 1 + i]!
+  const start = pos + 1 + lenLen
+  if (len < 56 || start + len > end) return -1
+  fastLen = len
+  return start
+}
+
+/** A canonical RLP integer of at most `max` bytes at [start, start + len); undefined if not. */
+function fastUint(raw: Uint8Array, start: number, len: number, max: number): bigint | undefined {
+  if (len === 0) return 0n
+  if (len > max || raw[start] === 0) return undefined
+  if (len <= 6) {
+    let n = 0
+    for (let i = 0; i < len; i++) n = n * 256 + raw[start + i]!
+    return BigInt(n)
+  }
+  return BigInt(toHex(raw.subarray(start, start + len)))
+}
+
+/** type ‖ list header ‖ unsigned fields: the signing payload is built here, then hashed once */
+const signingScratch = new Uint8Array(512)
+const INTRINSIC_TRANSFER = 21_000n
+
+/**
+ * decodeTyped for the common shape (canonical RLP, no access list entries, valid values),
+ * reading fields straight from the bytes: no item arrays, one keccak call per hash. Returns
+ * undefined for anything unusual, which the general decoder then accepts or rejects with
+ * geth's message; for everything it accepts, both produce the same object.
+ */
+function decodeTypedFast(raw: Uint8Array, type: 1 | 2, wantChainId: bigint): SignedTx | undefined {
+  const end = raw.length
+  const h = raw[1]!
+  let pos: number
+  let listEnd: number
+  if (h >= 0xc0 && h < 0xf8) {
+    pos = 2
+    listEnd = 2 + h - 0xc0
+  } else if (h >= 0xf8) {
+    const lenLen = h - 0xf7
+    if (lenLen > 3 || 2 + lenLen > end || raw[2] === 0) return undefined
+    let len = 0
+    for (let i = 0; i < lenLen; i++) len = len * 256 + raw[2 + i]!
+    if (len < 56) return undefined
+    pos = 2 + lenLen
+    listEnd = pos + len
+  } else return undefined
+  if (listEnd !== end) return undefined
+  const unsignedStart = pos
+
+  let at = fastString(raw, pos, end)
+  if (at < 0) return undefined
+  const chainId = fastUint(raw, at, fastLen, 32)
+  pos = at + fastLen
+  if (chainId === undefined || chainId !== wantChainId) return undefined
+
+  at = fastString(raw, pos, end)
+  if (at < 0) return undefined
+  const nonce = fastUint(raw, at, fastLen, 8)
+  pos = at + fastLen
+
+  at = fastString(raw, pos, end)
+  if (at < 0) return undefined
+  const first = fastUint(raw, at, fastLen, 32)
+  pos = at + fastLen
+  let gasPrice = first
+  if (type === 2) {
+    at = fastString(raw, pos, end)
+    if (at < 0) return undefined
+    gasPrice = fastUint(raw, at, fastLen, 32)
+    pos = at + fastLen
+  }
+  const maxPriorityFeePerGas = first
+
+  at = fastString(raw, pos, end)
+  if (at < 0) return undefined
+  const gasLimit = fastUint(raw, at, fastLen, 8)
+  pos = at + fastLen
+
+  at = fastString(raw, pos, end)
+  if (at < 0 || (fastLen !== 0 && fastLen !== 20)) return undefined
+  const to = fastLen === 0 ? null : (toHex(raw.subarray(at, at + 20)) as Address)
+  pos = at + fastLen
+
+  at = fastString(raw, pos, end)
+  if (at < 0) return undefined
+  const value = fastUint(raw, at, fastLen, 32)
+  pos = at + fastLen
+
+  at = fastString(raw, pos, end)
+  if (at < 0) return undefined
+  const data = raw.subarray(at, at + fastLen)
+  pos = at + fastLen
+
+  // only the empty access list here
+  if (raw[pos] !== 0xc0) return undefined
+  pos++
+  const unsignedEnd = pos
+
+  at = fastString(raw, pos, end)
+  if (at < 0) return undefined
+  const v = fastUint(raw, at, fastLen, 32)
+  pos = at + fastLen
+  at = fastString(raw, pos, end)
+  if (at < 0) return undefined
+  const r = fastUint(raw, at, fastLen, 32)
+  pos = at + fastLen
+  at = fastString(raw, pos, end)
+  if (at < 0) return undefined
+  const s = fastUint(raw, at, fastLen, 32)
+  pos = at + fastLen
+  if (pos !== end) return undefined
+
+  if (
+    nonce === undefined ||
+    maxPriorityFeePerGas === undefined ||
+    gasPrice === undefined ||
+    gasLimit === undefined ||
+    value === undefined ||
+    v === undefined ||
+    r === undefined ||
+    s === undefined
+  )
+    return undefined
+  // the checks decodeTyped makes, in its order; a failing one is left to it for the message
+  if (to === null && data.length > MAX_INITCODE_SIZE) return undefined
+  if (maxPriorityFeePerGas > gasPrice) return undefined
+  if (gasLimit * gasPrice > MAX_UINT256) return undefined
+  if (v > 1n) return undefined
+  if (r < 1n || r >= SECP256K1_N || s < 1n || s > SECP256K1_HALF_N) return undefined
+  const unsignedLength = unsignedEnd - unsignedStart
+  const intrinsicGas =
+    to !== null && data.length === 0
+      ? INTRINSIC_TRANSFER
+      : computeIntrinsicGas({ data, to, accessList: [] })
+  if (gasLimit < intrinsicGas) return undefined
+
+  let signingHash: Uint8Array
+  const headerLength = unsignedLength < 56 ? 1 : unsignedLength < 256 ? 2 : 3
+  if (1 + headerLength + unsignedLength <= signingScratch.length && headerLength < 3) {
+    const buf = signingScratch
+    buf[0] = type
+    if (headerLength === 1) buf[1] = 0xc0 + unsignedLength
+    else {
+      buf[1] = 0xf8
+      buf[2] = unsignedLength
+    }
+    buf.set(raw.subarray(unsignedStart, unsignedEnd), 1 + headerLength)
+    signingHash = keccak256(buf.subarray(0, 1 + headerLength + unsignedLength))
+  } else {
+    const unsigned = raw.subarray(unsignedStart, unsignedEnd)
+    signingHash = keccak256Parts(raw.subarray(0, 1), rlpHeader(unsignedLength, true), unsigned)
+  }
+
+  return {
+    type,
+    // the caller's (equal) value: one bigint less per pooled tx
+    chainId: wantChainId,
+    nonce,
+    gasLimit,
+    to,
+    value,
+    data,
+    gasPrice,
+    maxFeePerGas: gasPrice,
+    maxPriorityFeePerGas,
+    accessList: [],
+    yParity: Number(v) as 0 | 1,
+    r,
+    s,
+    hash: toHex(keccak256(raw)),
+    signingHash,
+    raw,
+    intrinsicGas,
+  }
 }
 
 function decodeLegacy(raw: Uint8Array, wantChainId: bigint): SignedTx {
