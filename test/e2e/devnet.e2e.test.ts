@@ -388,7 +388,7 @@ describe('devnet end to end', () => {
   }, 120_000)
 
   it('5. lanes-derive reads the L2 txs of step 2 from L1 alone', async () => {
-    // only the batches holding step 2's blocks: each CLI run costs seconds on a loaded machine
+    // only the batches holding step 2's blocks
     const blocks = await Promise.all(
       step2.map(async (hash) => (await l2.getTransactionReceipt({ hash })).blockNumber),
     )
@@ -403,6 +403,9 @@ describe('devnet end to end', () => {
           path.join(REPO_ROOT, 'packages/derive/bin/lanes-derive.mjs'),
           '--devnet',
           devnet.devnetFile,
+          // one cache for the runs below: each resumes where the one before stopped reading L1
+          '--cache',
+          path.join(dir, 'derive-cache'),
           '--json',
           'batch',
           String(b.index),

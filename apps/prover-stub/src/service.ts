@@ -14,9 +14,10 @@ import {
 } from '@lanes/core'
 import {
   beaconBlobSource,
+  checkpointFromJson,
+  checkpointToJson,
   type DerivedBatch,
   type DeriveL1,
-  type FollowerCheckpoint,
   type FollowerEvent,
   RollupFollower,
   viemDeriveL1,
@@ -46,10 +47,6 @@ export type ProverStatus = {
   headStateRoot: Hex
   halted: string | null
 }
-
-const ckptReplacer = (_: string, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)
-const ckptReviver = (_: string, v: unknown) =>
-  typeof v === 'string' && /^[0-9]+n$/.test(v) ? BigInt(v.slice(0, -1)) : v
 
 /** Needs a rebuild of the prover's state from genesis (a verified batch was replaced on L1). */
 class RebuildNeeded extends LanesError {
@@ -131,7 +128,7 @@ export class ProverService {
     if (treeRoot !== head.stateRoot)
       throw new StateRootMismatchError(`prover block ${head.number}`, head.stateRoot, treeRoot)
     const raw = this.store.getMeta('checkpoint')
-    const checkpoint = raw ? (JSON.parse(raw, ckptReviver) as FollowerCheckpoint) : undefined
+    const checkpoint = raw ? checkpointFromJson(raw) : undefined
     this.follower = new RollupFollower(this.deriveL1, {
       chainId: this.genesis.chainId,
       startBlock: BigInt(this.config.rollupStartBlock),
@@ -309,7 +306,7 @@ export class ProverService {
         this.log.warn({ l1Block: String(e.l1Block) }, 'L1 reorg: rewound derivation')
       }
     }
-    this.store.setMeta('checkpoint', JSON.stringify(this.follower.checkpoint(), ckptReplacer))
+    this.store.setMeta('checkpoint', checkpointToJson(this.follower.checkpoint()))
     this.metrics.l1Cursor.set(Number(this.follower.l1Cursor))
     if (this.finalizer && !this.halted) {
       const finalized = await this.finalizer.tick()

@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type Address, createPublicClient, type Hex, http, isAddress, isHash } from 'viem'
+import { type BatchDocument, jsonReplacer, txRows } from './batch-view.js'
 import { beaconBlobSource } from './blobs.js'
-import type { DerivedBatch } from './derive-batch.js'
-import { viemDeriveL1 } from './l1.js'
-import { type ScanResult, scanRollup } from './scan.js'
+import { type DeriveL1, viemDeriveL1 } from './l1.js'
+import { scanRollup } from './scan.js'
+import { ScanStore } from './scan-store.js'
 import { getWithdrawalProof, WithdrawalNotFinalizedError } from './withdrawal.js'
 
 const USAGE = `lanes-derive: read Lanes batches from L1 alone
@@ -27,6 +30,10 @@ options:
   --l2-rpc <url>         Lanes L2 JSON-RPC URL, for withdrawal   (env LANES_L2_RPC_URL)
   --beacon <url>         read blobs from this beacon API instead of anvil_getBlobsByTransactionHash
   --confirmations <n>    ignore the newest n L1 blocks (default 0)
+  --cache <dir>          keep what was read from L1 in <dir> and resume from it next time
+                         (env LANES_DERIVE_CACHE, default $XDG_CACHE_HOME/lanes-derive or
+                         ~/.cache/lanes-derive; one SQLite file per L1 chain and Rollup)
+  --no-cache             read everything from L1 again and keep nothing
   --json                 one JSON document on stdout, for machines
   -h, --help`
 
@@ -42,6 +49,8 @@ type Settings = {
   beacon: string | undefined
   l2Rpc: string | undefined
   confirmations: bigint
+  /** directory of the cache files, or null for none */
+  cacheDir: string | null
 }
 
 function bigintArg(name: string, v: string | undefined, fallback?: bigint): bigint {
@@ -97,28 +106,31 @@ function settings(values: Record<string, unknown>): Settings {
     beacon: str(values.beacon),
     l2Rpc: str(values['l2-rpc']) ?? env.LANES_L2_RPC_URL ?? devnet.l2?.rpcUrl,
     confirmations: bigintArg('confirmations', str(values.confirmations), 0n),
+    cacheDir: values['no-cache']
+      ? null
+      : (str(values.cache) ??
+        env.LANES_DERIVE_CACHE ??
+        join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lanes-derive')),
   }
 }
 
-const jsonReplacer = (_: string, v: unknown) =>
-  typeof v === 'bigint'
-    ? v.toString()
-    : v instanceof Uint8Array
-      ? `0x${Buffer.from(v).toString('hex')}`
-      : v
-
-function summary(b: DerivedBatch) {
-  return {
-    index: b.index,
-    blocks: `${b.header.firstBlock}-${b.header.lastBlock}`,
-    txs: b.blocks.reduce((n, x) => n + x.txs.length, 0),
-    deposits: b.blocks.reduce((n, x) => n + x.deposits.length, 0),
-    da: b.daMode,
-    bytes: b.payloadBytes,
-    postStateRoot: b.header.postStateRoot,
-    l1Block: b.l1.l1BlockNumber,
-    l1Tx: b.l1.l1TxHash,
+/** The scan store of this L1 chain and Rollup: a file in the cache directory, or in memory. */
+async function openStore(s: Settings, l1: DeriveL1): Promise<ScanStore> {
+  const genesis = await l1.block(0n)
+  const identity = {
+    l1GenesisHash: genesis.hash,
+    rollup: s.rollup.toLowerCase(),
+    startBlock: s.startBlock,
+    chainId: s.chainId,
   }
+  if (s.cacheDir === null) return new ScanStore(':memory:', identity)
+  try {
+    mkdirSync(s.cacheDir, { recursive: true })
+  } catch (e) {
+    throw new CliUsageError(`cannot create --cache ${s.cacheDir}: ${(e as Error).message}`)
+  }
+  const name = `${s.chainId}-${identity.rollup}-${s.startBlock}-${genesis.hash.slice(2, 14)}.sqlite`
+  return new ScanStore(join(s.cacheDir, name), identity)
 }
 
 function table(rows: Record<string, unknown>[]): string {
@@ -154,6 +166,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         from: { type: 'string' },
         to: { type: 'string' },
         json: { type: 'boolean' },
+        cache: { type: 'string' },
+        'no-cache': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -193,78 +207,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const progress = (at: bigint, head: bigint) => {
       if (io.isTTY) io.err(`\rscanning L1 block ${at} / ${head}`)
     }
-    const scan: ScanResult = await scanRollup(
-      l1,
-      { chainId: s.chainId, startBlock: s.startBlock, confirmations: s.confirmations },
-      progress,
-    )
-    if (io.isTTY) io.err('\n')
-
-    if (command === 'batches') {
-      const list = [...scan.batches.values()]
-        .filter((b) => b.index >= from && (to === undefined || b.index <= to))
-        .sort((a, b) => (a.index < b.index ? -1 : 1))
-      const rows = list.map((b) => ({ ...summary(b), finalized: scan.finalized.has(b.index) }))
-      const invalid = [...scan.invalid].map(([index, reason]) => ({ index, reason }))
-      emit(
-        { batches: rows, invalid },
-        table(rows) + (invalid.length ? `\n\ninvalid:\n${table(invalid)}` : ''),
+    const store = await openStore(s, l1)
+    try {
+      const l1Head = await scanRollup(
+        l1,
+        store,
+        { chainId: s.chainId, startBlock: s.startBlock, confirmations: s.confirmations },
+        progress,
       )
-      return 0
+      if (io.isTTY) io.err('\n')
+      return show(command, arg, store, l1Head, { from, to }, emit, io)
+    } finally {
+      store.close()
     }
-    if (command === 'batch') {
-      const b = scan.batches.get(BigInt(arg!))
-      if (!b) {
-        const why = scan.invalid.get(BigInt(arg!))
-        io.err(`lanes-derive: batch ${arg} ${why ? `is invalid: ${why}` : 'is not committed'}`)
-        return 1
-      }
-      const txRows = b.blocks.flatMap((blk) => [
-        ...blk.deposits.map((d) => ({
-          block: blk.number,
-          hash: d.hash,
-          type: 'deposit',
-          from: d.from,
-          to: d.to ?? '(create)',
-          value: d.mint,
-        })),
-        ...blk.txs.map((t) => ({
-          block: blk.number,
-          hash: t.hash,
-          type: String(t.type),
-          from: t.from,
-          to: t.to ?? '(create)',
-          value: t.value,
-        })),
-      ])
-      emit(
-        { ...summary(b), header: b.header, blocks: b.blocks },
-        `${table([summary(b)])}\n\n${table(txRows)}`,
-      )
-      return 0
-    }
-    const hash = (arg as Hex).toLowerCase()
-    for (const b of scan.batches.values()) {
-      for (const blk of b.blocks) {
-        const i = blk.txs.findIndex((t) => t.hash === hash)
-        const d = blk.deposits.findIndex((t) => t.hash === hash)
-        if (i >= 0 || d >= 0) {
-          const found = {
-            tx: hash,
-            l2Block: blk.number,
-            batch: b.index,
-            da: b.daMode,
-            l1Block: b.l1.l1BlockNumber,
-            l1Tx: b.l1.l1TxHash,
-            finalized: scan.finalized.has(b.index),
-          }
-          emit(found, table([found]))
-          return 0
-        }
-      }
-    }
-    io.err(`lanes-derive: ${hash} is in no committed batch (scanned to L1 block ${scan.l1Head})`)
-    return 1
   } catch (e) {
     if (e instanceof CliUsageError) {
       io.err(`lanes-derive: ${e.message}`)
@@ -273,6 +228,55 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`lanes-derive: ${(e as Error).message.split('\n')[0]}`)
     return 1
   }
+}
+
+function show(
+  command: string,
+  arg: string | undefined,
+  store: ScanStore,
+  l1Head: bigint,
+  range: { from: bigint; to: bigint | undefined },
+  emit: (value: unknown, text: string) => void,
+  io: CliIo,
+): number {
+  if (command === 'batches') {
+    const rows = store.batches(range.from, range.to)
+    const invalid = store.invalid()
+    emit(
+      { batches: rows, invalid },
+      table(rows) + (invalid.length ? `\n\ninvalid:\n${table(invalid)}` : ''),
+    )
+    return 0
+  }
+  if (command === 'batch') {
+    const found = store.batch(BigInt(arg!))
+    if (!found || 'invalid' in found) {
+      const why = found ? `is invalid: ${found.invalid}` : 'is not committed'
+      io.err(`lanes-derive: batch ${arg} ${why}`)
+      return 1
+    }
+    const doc: BatchDocument = found.doc
+    const { header: _h, blocks: _b, ...summary } = doc as BatchDocument & { header: unknown }
+    emit(doc, `${table([summary])}\n\n${table(txRows(doc))}`)
+    return 0
+  }
+  const hash = (arg as Hex).toLowerCase() as Hex
+  const at = store.findTx(hash)
+  if (!at) {
+    io.err(`lanes-derive: ${hash} is in no committed batch (scanned to L1 block ${l1Head})`)
+    return 1
+  }
+  const found = {
+    tx: hash,
+    l2Block: at.l2Block,
+    batch: at.batch.index,
+    da: at.batch.da,
+    l1Block: at.batch.l1Block,
+    l1Tx: at.batch.l1Tx,
+    finalized: at.finalized,
+  }
+  emit(found, table([found]))
+  return 0
 }
 
 async function withdrawal(

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   BATCH_VERSION,
@@ -29,6 +32,8 @@ import { runCli } from './cli.js'
 import { type FollowerEvent, RollupFollower } from './follower.js'
 import { loadKzg } from './kzg.js'
 import { type DeriveL1, viemDeriveL1 } from './l1.js'
+import { scanRollup } from './scan.js'
+import { ScanStore } from './scan-store.js'
 
 const L2_CHAIN_ID = 42069n
 const root = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex
@@ -264,7 +269,10 @@ describe('derive from a real anvil', () => {
     const lines: string[] = []
     const errs: string[] = []
     const io = { out: (x: string) => lines.push(x), err: (x: string) => errs.push(x), isTTY: false }
+    const cache = mkdtempSync(join(tmpdir(), 'lanes-derive-cache-'))
     const base = [
+      '--cache',
+      cache,
       '--rpc',
       anvil.url,
       '--rollup',
@@ -297,6 +305,46 @@ describe('derive from a real anvil', () => {
     const r = spawnSync(process.execPath, [bin, ...base, 'batches'], { encoding: 'utf8' })
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/index\s+blocks\s+txs/)
+    // without the cache: the same answers, read from L1 again
+    const fresh = spawnSync(
+      process.execPath,
+      [bin, ...base, '--no-cache', '--json', 'batch', '1'],
+      {
+        encoding: 'utf8',
+      },
+    )
+    expect(fresh.status).toBe(0)
+    expect(await runCli([...base, '--json', 'batch', '1'], io)).toBe(0)
+    expect(JSON.parse(fresh.stdout)).toEqual(JSON.parse(lines.pop()!))
+    rmSync(cache, { recursive: true, force: true })
+  })
+
+  it('a scan resumes from the checkpoint in its store: no batch is derived twice', async () => {
+    let derived = 0
+    const counted: DeriveL1 = {
+      ...l1,
+      transactionInput: (hash) => {
+        derived++
+        return l1.transactionInput(hash)
+      },
+    }
+    const identity = {
+      l1GenesisHash: (await l1.block(0n)).hash,
+      rollup,
+      startBlock,
+      chainId: L2_CHAIN_ID,
+    }
+    const store = new ScanStore(':memory:', identity)
+    const options = { chainId: L2_CHAIN_ID, startBlock, confirmations: 0n }
+    const head = await scanRollup(counted, store, options)
+    expect(store.batches().map((b) => b.index)).toEqual(['0', '1'])
+    const reads = derived // the calldata batch's L1 tx input
+    expect(reads).toBeGreaterThan(0)
+    expect(store.checkpoint()?.nextL1Block).toBe(head + 1n)
+    expect(await scanRollup(counted, store, options)).toBe(head)
+    expect(derived).toBe(reads)
+    expect(store.batches().map((b) => b.index)).toEqual(['0', '1'])
+    store.close()
   })
 
   it('lanes-derive rejects bad arguments with one clear line and exit code 2', async () => {

@@ -17,10 +17,12 @@ export type FollowerEvent =
       type: 'invalid'
       batchIndex: bigint
       l1TxHash: Hex
+      /** the L1 block of the commit */
+      l1Block: bigint
       error: InvalidBatchError | BatchDataMismatchError
     }
-  | { type: 'reverted'; fromIndex: bigint }
-  | { type: 'finalized'; batchIndex: bigint; postStateRoot: Hex }
+  | { type: 'reverted'; fromIndex: bigint; l1Block: bigint }
+  | { type: 'finalized'; batchIndex: bigint; postStateRoot: Hex; l1Block: bigint }
   /** an L1 reorg: everything read from L1 blocks after `l1Block` is void */
   | { type: 'rewind'; l1Block: bigint }
 
@@ -35,6 +37,17 @@ export type FollowerCheckpoint = {
    * L1 block that committed them: a resumed follower decodes the next batches against them
    */
   contexts?: BatchContextEntry[]
+}
+
+/** A checkpoint as JSON text (bigints as "123n"), for a database row or a file. */
+export function checkpointToJson(c: FollowerCheckpoint): string {
+  return JSON.stringify(c, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))
+}
+
+export function checkpointFromJson(json: string): FollowerCheckpoint {
+  return JSON.parse(json, (_, v: unknown) =>
+    typeof v === 'string' && /^[0-9]+n$/.test(v) ? BigInt(v.slice(0, -1)) : v,
+  ) as FollowerCheckpoint
 }
 
 export type RollupFollowerOptions = Omit<DeriveBatchOptions, 'deposits' | 'contextFor'> & {
@@ -137,7 +150,7 @@ export class RollupFollower {
           break
         case 'BatchesReverted':
           this.contexts.truncate(log.fromIndex, log.blockNumber)
-          out.push({ type: 'reverted', fromIndex: log.fromIndex })
+          out.push({ type: 'reverted', fromIndex: log.fromIndex, l1Block: log.blockNumber })
           break
         case 'BatchFinalized':
           // a finalized batch is never replaced: no later replacement needs older lists
@@ -146,6 +159,7 @@ export class RollupFollower {
             type: 'finalized',
             batchIndex: log.batchIndex,
             postStateRoot: log.postStateRoot,
+            l1Block: log.blockNumber,
           })
           break
         case 'BatchCommitted':
@@ -165,7 +179,13 @@ export class RollupFollower {
             if (error instanceof InvalidBatchError || error instanceof BatchDataMismatchError) {
               // its successors have no context until it is replaced
               this.contexts.truncate(log.batchIndex, log.blockNumber)
-              out.push({ type: 'invalid', batchIndex: log.batchIndex, l1TxHash: log.txHash, error })
+              out.push({
+                type: 'invalid',
+                batchIndex: log.batchIndex,
+                l1TxHash: log.txHash,
+                l1Block: log.blockNumber,
+                error,
+              })
             } else throw error
           }
           break
