@@ -1,5 +1,5 @@
 import { LEAF_STRIDE, NODE_STRIDE } from './arena.js'
-import { type NativeKeccak, nativeKeccak } from './keccak-native.js'
+import { nativeKeccak } from './keccak-native.js'
 import { createRawKeccak, type RawKeccak } from './keccak-wasm.js'
 import { createKeccak65, KECCAK65_CHUNK, type Keccak65 } from './keccak65.js'
 
@@ -35,38 +35,33 @@ export interface OpRunner {
 }
 
 export function createOpRunner(mode: HashingMode = 'batched'): OpRunner {
-  if (mode === 'per-call') return new PerCallOpRunner()
-  if (mode === 'batched' && nativeKeccak) return new NativeOpRunner(nativeKeccak)
+  if (mode === 'per-call') {
+    // one hash-wasm call per op, inputs and digests copied byte by byte (the first hasher)
+    const k = createRawKeccak()
+    return overRanges((nodes, leaves, prog, from, to) =>
+      runOpsPerCall(k, nodes, leaves, prog, from, to),
+    )
+  }
+  const native = nativeKeccak
+  // the native addon runs the window logic below in C (native/keccak65.c), on the slabs
+  if (mode === 'batched' && native) return overRanges(native.runOps)
   return new BatchedOpRunner()
 }
 
-/** The whole window logic below, in C (native/keccak65.c), reading and writing the slabs. */
-class NativeOpRunner implements OpRunner {
-  constructor(private readonly k: NativeKeccak) {}
-  run(
-    nodes: Uint8Array,
-    leaves: Uint8Array,
-    prog: Int32Array,
-    ranges: Int32Array | readonly number[],
-    rangeCount: number,
-  ): void {
-    for (let r = 0; r < rangeCount; r++)
-      this.k.runOps(nodes, leaves, prog, ranges[2 * r]!, ranges[2 * r + 1]!)
-  }
-}
+type RangeFn = (
+  nodes: Uint8Array,
+  leaves: Uint8Array,
+  prog: Int32Array,
+  from: number,
+  to: number,
+) => void
 
-/** One hash-wasm call per op, inputs and digests copied byte by byte (the earlier path). */
-class PerCallOpRunner implements OpRunner {
-  private readonly k: RawKeccak = createRawKeccak()
-  run(
-    nodes: Uint8Array,
-    leaves: Uint8Array,
-    prog: Int32Array,
-    ranges: Int32Array | readonly number[],
-    rangeCount: number,
-  ): void {
-    for (let r = 0; r < rangeCount; r++)
-      runOpsPerCall(this.k, nodes, leaves, prog, ranges[2 * r]!, ranges[2 * r + 1]!)
+function overRanges(fn: RangeFn): OpRunner {
+  return {
+    run(nodes, leaves, prog, ranges, rangeCount) {
+      for (let r = 0; r < rangeCount; r++)
+        fn(nodes, leaves, prog, ranges[2 * r]!, ranges[2 * r + 1]!)
+    },
   }
 }
 
