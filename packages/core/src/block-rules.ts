@@ -51,10 +51,17 @@ export function nextBaseFee(
  */
 export function transactionsRoot(txs: readonly L2Tx[]): Hex {
   if (txs.length === 0) return EMPTY_TRIE_ROOT
-  const buf = new Uint8Array(32 * txs.length)
-  for (let i = 0; i < txs.length; i++) buf.set(fromHex(txs[i]!.hash), 32 * i)
+  const buf = Buffer.allocUnsafe(32 * txs.length)
+  for (let i = 0; i < txs.length; i++) {
+    const hash = txs[i]!.hash
+    if (hash.length !== 66 || buf.write(hash.slice(2), 32 * i, 32, 'hex') !== 32)
+      throw new TypeError(`bad tx hash ${hash}`)
+  }
   return toHex(keccak256(buf))
 }
+
+/** rlp([status, cumulativeGasUsed, []]) of a receipt without logs is written here */
+const receiptScratch = new Uint8Array(64)
 
 /** keccak of the concatenated keccak(rlp([status, cumulativeGasUsed, logs])) of each receipt. */
 export function receiptsRoot(receipts: readonly Receipt[]): Hex {
@@ -62,10 +69,36 @@ export function receiptsRoot(receipts: readonly Receipt[]): Hex {
   const buf = new Uint8Array(32 * receipts.length)
   for (let i = 0; i < receipts.length; i++) {
     const r = receipts[i]!
-    const logs = r.logs.map((l) => [fromHex(l.address), l.topics.map(fromHex), fromHex(l.data)])
-    buf.set(keccak256(rlpEncode([rlpUint(r.status), rlpUint(r.cumulativeGasUsed), logs])), 32 * i)
+    // most receipts (transfers) have no logs: their encoding is spelled directly
+    const leaf = r.logs.length === 0 ? receiptWithoutLogs(r) : receiptLeafRlp(r)
+    buf.set(keccak256(leaf), 32 * i)
   }
   return toHex(keccak256(buf))
+}
+
+function receiptLeafRlp(r: Receipt): Uint8Array {
+  const logs = r.logs.map((l) => [fromHex(l.address), l.topics.map(fromHex), fromHex(l.data)])
+  return rlpEncode([rlpUint(r.status), rlpUint(r.cumulativeGasUsed), logs])
+}
+
+/** receiptLeafRlp for a receipt without logs, in receiptScratch (a view of it) */
+function receiptWithoutLogs(r: Receipt): Uint8Array {
+  const gas = r.cumulativeGasUsed
+  if (gas < 0n || gas >= 1n << 256n) return receiptLeafRlp(r)
+  const out = receiptScratch
+  let p = 1
+  out[p++] = r.status === 0 ? 0x80 : r.status
+  if (gas === 0n) out[p++] = 0x80
+  else if (gas < 0x80n) out[p++] = Number(gas)
+  else {
+    const bytes = rlpUint(gas)
+    out[p++] = 0x80 + bytes.length
+    out.set(bytes, p)
+    p += bytes.length
+  }
+  out[p++] = 0xc0
+  out[0] = 0xc0 + p - 1
+  return out.subarray(0, p)
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fromHex, toHex } from './hex.js'
+import { bigintToBytes32, fromHex, toHex } from './hex.js'
 
 /** the straightforward spellings the fast paths must match */
 const refToHex = (b: Uint8Array) =>
@@ -39,5 +39,25 @@ describe('toHex / fromHex', () => {
       expect(() => fromHex(`0xg${good.slice(1)}`)).toThrow('non-hex digit')
       expect(() => fromHex(`0x${good.slice(0, 40)}0g${good.slice(42)}`)).toThrow('non-hex digit')
     }
+  })
+})
+
+describe('bigintToBytes32', () => {
+  const ref = (v: bigint, w: number) => fromHex(`0x${v.toString(16).padStart(w * 2, '0')}`)
+  it('matches the hex spelling across widths and limb boundaries', () => {
+    const values = [0n, 1n, 255n, 256n, 2n ** 48n - 1n, 2n ** 48n, 2n ** 53n + 7n, 10n ** 22n]
+    for (let b = 1; b <= 256; b += 5) values.push(2n ** BigInt(b) - 1n, 2n ** BigInt(b - 1))
+    for (const v of values)
+      for (const w of [8, 20, 32])
+        if (v < 2n ** BigInt(8 * w))
+          expect(bigintToBytes32(v, w), `${v} in ${w}`).toEqual(ref(v, w))
+        else expect(() => bigintToBytes32(v, w)).toThrow(`does not fit in ${w} bytes`)
+  })
+
+  it('rejects negative values and one bit too many', () => {
+    expect(() => bigintToBytes32(-1n)).toThrow('negative')
+    expect(() => bigintToBytes32(2n ** 256n)).toThrow('does not fit in 32 bytes')
+    expect(() => bigintToBytes32(2n ** 64n, 8)).toThrow('does not fit in 8 bytes')
+    expect(bigintToBytes32(2n ** 256n - 1n)).toEqual(new Uint8Array(32).fill(255))
   })
 })

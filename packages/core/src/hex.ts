@@ -72,12 +72,26 @@ export function bigintToBytes(value: bigint): Uint8Array {
   return fromHex(`0x${hex}`)
 }
 
-/** Big-endian fixed-width bytes of a non-negative bigint. */
+/**
+ * Big-endian fixed-width bytes of a non-negative bigint. Written 48 bits at a time as numbers:
+ * no strings (the account leaves of every block spell two of these per account).
+ */
 export function bigintToBytes32(value: bigint, width = 32): Uint8Array {
   if (value < 0n) throw new RangeError('negative value')
-  const hex = value.toString(16)
-  if (hex.length > width * 2) throw new RangeError(`value does not fit in ${width} bytes`)
-  return fromHex(`0x${hex.padStart(width * 2, '0')}`)
+  const out = new Uint8Array(width)
+  let v = value
+  let i = width
+  while (v > 0n) {
+    if (i <= 0) throw new RangeError(`value does not fit in ${width} bytes`)
+    let chunk = Number(BigInt.asUintN(48, v))
+    v >>= 48n
+    for (let k = 0; k < 6 && i > 0; k++) {
+      out[--i] = chunk % 256
+      chunk = Math.floor(chunk / 256)
+    }
+    if (chunk !== 0) throw new RangeError(`value does not fit in ${width} bytes`)
+  }
+  return out
 }
 
 export function bytesToBigint(bytes: Uint8Array): bigint {
