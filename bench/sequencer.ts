@@ -409,7 +409,9 @@ try {
         // where the block time goes: the builder's own timing histograms (sums over the run)
         const text = await (await fetch(`${node.url}/metrics`)).text()
         for (const line of text.split('\n'))
-          if (/^lanes_sequencer_block_\w+_seconds_sum|^lanes_sequencer_sealed_blocks_total/.test(line))
+          if (
+            /^lanes_sequencer_block_\w+_seconds_sum|^lanes_sequencer_sealed_blocks_total/.test(line)
+          )
             process.stderr.write(`metric ${line}\n`)
       }
       if (process.env.BENCH_SEQ_THREADS === '1')
@@ -417,7 +419,8 @@ try {
           const [user0, sys0] = threads0.get(t) ?? [0, 0]
           const us = ((user + sys - user0 - sys0) * 1e6) / TXS
           const sysUs = ((sys - sys0) * 1e6) / TXS
-          if (us >= 1) process.stderr.write(`thread ${t}: ${round(us)} us/tx (sys ${round(sysUs)})\n`)
+          if (us >= 1)
+            process.stderr.write(`thread ${t}: ${round(us)} us/tx (sys ${round(sysUs)})\n`)
         }
     } finally {
       await node.stop()

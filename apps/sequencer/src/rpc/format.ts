@@ -11,7 +11,6 @@ import {
   type L2Tx,
   type Log,
   type Receipt,
-  type RlpItem,
   rlpEncode,
   rlpUint,
   toHex,
