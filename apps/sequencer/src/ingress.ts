@@ -8,7 +8,12 @@ import {
   type SignedTx,
 } from '@lanes/core'
 
-type Waiting = { tx: SignedTx; resolve: (tx: RecoveredTx) => void; reject: (e: unknown) => void }
+/** Txs of one caller (one tx, or a JSON-RPC batch) waiting for the next recovery call. */
+type Waiting = {
+  txs: readonly SignedTx[]
+  resolve: (senders: (Address | null)[]) => void
+  reject: (e: unknown) => void
+}
 
 /** recoverEach calls in flight at once: two keep both ends of the worker pool busy */
 const MAX_IN_FLIGHT = 2
@@ -36,15 +41,28 @@ export class Ingress {
   }
 
   recover(tx: SignedTx): Promise<RecoveredTx> {
+    return this.recoverMany([tx]).then(([from]) => {
+      if (!from) throw new InvalidSenderError()
+      return Object.assign(tx, { from })
+    })
+  }
+
+  /** Senders in input order, null where the signature is invalid. */
+  recoverMany(txs: readonly SignedTx[]): Promise<(Address | null)[]> {
     if (!this.#pool) {
-      try {
-        return Promise.resolve(Object.assign(tx, { from: recoverSender(tx) }))
-      } catch (error) {
-        return Promise.reject(error)
+      const out: (Address | null)[] = new Array(txs.length)
+      for (let i = 0; i < txs.length; i++) {
+        try {
+          out[i] = recoverSender(txs[i]!)
+        } catch (error) {
+          if (!(error instanceof InvalidSenderError)) return Promise.reject(error)
+          out[i] = null
+        }
       }
+      return Promise.resolve(out)
     }
     return new Promise((resolve, reject) => {
-      this.#batch.push({ tx, resolve, reject })
+      this.#batch.push({ txs, resolve, reject })
       this.#schedule()
     })
   }
@@ -66,14 +84,15 @@ export class Ingress {
       // what queued up meanwhile goes out as the next call
       if (this.#batch.length > 0) this.#schedule()
     }
-    this.#pool!.recoverEach(batch.map((w) => w.tx)).then(
+    const all: SignedTx[] = []
+    for (const w of batch) for (const tx of w.txs) all.push(tx)
+    this.#pool!.recoverEach(all).then(
       (senders: (Address | null)[]) => {
         done()
-        for (let i = 0; i < batch.length; i++) {
-          const w = batch[i]!
-          const from = senders[i]
-          if (from) w.resolve(Object.assign(w.tx, { from }))
-          else w.reject(new InvalidSenderError())
+        let at = 0
+        for (const w of batch) {
+          w.resolve(senders.slice(at, at + w.txs.length))
+          at += w.txs.length
         }
       },
       (error: unknown) => {

@@ -322,6 +322,11 @@ export interface SequencerNode {
    * with geth's text ("nonce too low", "already known", ...).
    */
   submitRawTransaction(raw: Uint8Array): Promise<Hex>
+  /**
+   * submitRawTransaction for many txs at once (a JSON-RPC batch): the same checks, outcomes
+   * and durability per tx, with one recovery call and one journal wait for all of them.
+   */
+  submitRawTransactions?(raws: readonly Uint8Array[]): Promise<SubmitOutcome[]>
   poolStatus(): PoolStatus
   poolContent(): PoolContent
 
@@ -342,3 +347,6 @@ export type NodeAdmin = {
   setMaxBlockTxBytes(bytes: number | null): void
   maxBlockTxBytes(): number | null
 }
+
+/** One tx of submitRawTransactions: its hash once journaled, or why it was refused. */
+export type SubmitOutcome = { hash: Hex } | { error: unknown }

@@ -119,6 +119,51 @@ describe('Sequencer', () => {
     expect(s.store.journalAll()).toHaveLength(0)
   })
 
+  it('answers a batch of sends tx by tx, as separate sends would (with and without workers)', async () => {
+    for (const workers of ['0', '2']) {
+      const s = Sequencer.open({
+        config: testConfig(dir(), { '--recovery-workers': workers }),
+        genesis: GENESIS,
+        autoSeal: false,
+      })
+      open.push(s)
+      const a0 = signTx(KEYS[0]!, { chainId: CHAIN, nonce: 0n, to: TO, value: 1n })
+      const a1 = signTx(KEYS[0]!, { chainId: CHAIN, nonce: 1n, to: TO, value: 1n })
+      const b0 = signTx(KEYS[1]!, { chainId: CHAIN, nonce: 0n, to: TO, value: 1n })
+      const wrongChain = signTx(KEYS[2]!, { chainId: 1n, nonce: 0n, to: TO })
+      const tooRich = signTx(KEYS[2]!, { chainId: CHAIN, nonce: 0n, to: TO, value: 10n ** 30n })
+      const badSig = Uint8Array.from(b0)
+      badSig[badSig.length - 40]! ^= 1 // inside r: a different (or no) sender
+      const outcomes = await s.submitRawTransactions([
+        a0,
+        Uint8Array.of(2, 0xc0),
+        a0, // the same tx again in the batch: the second is already known
+        wrongChain,
+        a1,
+        tooRich,
+        b0,
+      ])
+      const text = (o: (typeof outcomes)[number] | undefined) =>
+        o && 'error' in o ? (o.error as Error).message : o?.hash
+      expect(outcomes.map(text)).toEqual([
+        s.pool.all()[0]!.hash,
+        'rlp: too few elements for types.DynamicFeeTx',
+        'already known',
+        'invalid chain id for signer: have 1 want 42069',
+        s.pool.all()[1]!.hash,
+        expect.stringMatching(/^insufficient funds for gas \* price \+ value/),
+        s.pool.all()[2]!.hash,
+      ])
+      // what was acknowledged is journaled; the refused are not
+      expect(s.store.journalAll().map((t) => t.hash)).toEqual(s.pool.all().map((t) => t.hash))
+      // a single send of a known tx still answers like geth
+      await expect(s.submitRawTransaction(b0)).rejects.toThrow('already known')
+      const [bad] = await s.submitRawTransactions([badSig])
+      // a flipped bit in r recovers some other (unfunded) sender, or none
+      expect(text(bad)).toMatch(/insufficient funds|invalid sender/)
+    }
+  })
+
   it('reopens with the same head and root, re-admitting journaled txs', async () => {
     const d = dir()
     const s1 = start(d)

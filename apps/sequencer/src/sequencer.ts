@@ -7,11 +7,13 @@ import {
   DEPOSIT_TX_TYPE,
   type Genesis,
   type Hex,
+  InvalidSenderError,
   type L2Tx,
   type Receipt,
   type RecoveredTx,
   RpcVisibleError,
   SenderRecoveryPool,
+  type SignedTx,
   type StateReader,
   toHex,
 } from '@lanes/core'
@@ -57,6 +59,7 @@ import type {
   ReceiptRecord,
   SequencerNode,
   StateOverrides,
+  SubmitOutcome,
   SyncStatus,
   TxLocation,
   TxRecord,
@@ -671,34 +674,92 @@ export class Sequencer implements SequencerNode {
   // ── pool ──────────────────────────────────────────────────────────────────
 
   async submitRawTransaction(raw: Uint8Array): Promise<Hex> {
-    if (this.#closing) throw new RpcVisibleError(-32000, 'sequencer is shutting down')
-    let tx: RecoveredTx
-    try {
-      const signed = this.#ingress.decode(raw)
-      if (this.pool.has(signed.hash)) throw new PoolRejectedError('alreadyKnown')
-      tx = await this.#ingress.recover(signed)
-      const result = this.pool.add(tx)
-      const gone: Hex[] = result.evicted.map((t) => t.hash)
-      if (result.replaced) gone.push(result.replaced.hash)
-      if (gone.length > 0) this.journal.remove(gone)
-    } catch (error) {
-      this.m.txRejected.inc({ reason: rejectReason(error) })
-      throw error
+    const [outcome] = await this.submitRawTransactions([raw])
+    if (!outcome || 'error' in outcome) throw outcome?.error
+    return outcome.hash
+  }
+
+  /**
+   * Decode, "already known", then one recovery call for all, then pool admission in order,
+   * then one journal append (one fsync'd group commit) for all admitted: each tx gets the
+   * outcome it would get alone, and no hash is returned before its tx is on disk.
+   */
+  async submitRawTransactions(raws: readonly Uint8Array[]): Promise<SubmitOutcome[]> {
+    const out: SubmitOutcome[] = new Array(raws.length)
+    const reject = (i: number, error: unknown, reason = rejectReason(error)) => {
+      this.m.txRejected.inc({ reason })
+      out[i] = { error }
     }
+    if (this.#closing) {
+      const error = new RpcVisibleError(-32000, 'sequencer is shutting down')
+      for (let i = 0; i < raws.length; i++) out[i] = { error }
+      return out
+    }
+    const signed: SignedTx[] = []
+    const at: number[] = []
+    for (let i = 0; i < raws.length; i++) {
+      try {
+        const tx = this.#ingress.decode(raws[i]!)
+        if (this.pool.has(tx.hash)) throw new PoolRejectedError('alreadyKnown')
+        signed.push(tx)
+        at.push(i)
+      } catch (error) {
+        reject(i, error)
+      }
+    }
+    if (signed.length === 0) return out
+    let senders: (Address | null)[]
     try {
-      await this.journal.append([tx])
+      senders = await this.#ingress.recoverMany(signed)
     } catch (error) {
-      this.pool.remove(tx.hash)
-      this.m.txRejected.inc({ reason: 'journal' })
+      for (const i of at) reject(i, error)
+      return out
+    }
+    const admitted: RecoveredTx[] = []
+    const admittedAt: number[] = []
+    for (let k = 0; k < signed.length; k++) {
+      const i = at[k]!
+      try {
+        const from = senders[k]
+        if (!from) throw new InvalidSenderError()
+        const tx = signed[k] as RecoveredTx
+        tx.from = from
+        const result = this.pool.add(tx)
+        const gone: Hex[] = result.evicted.map((t) => t.hash)
+        if (result.replaced) gone.push(result.replaced.hash)
+        if (gone.length > 0) this.journal.remove(gone)
+        admitted.push(tx)
+        admittedAt.push(i)
+      } catch (error) {
+        reject(i, error)
+      }
+    }
+    if (admitted.length === 0) return out
+    try {
+      await this.journal.append(admitted)
+    } catch (error) {
       // a disk that is full or read-only must be named, not hidden behind -32603
       const why = error instanceof Error ? error.message : String(error)
-      throw new RpcVisibleError(-32000, `transaction not stored (disk write failed: ${why})`, {
-        cause: error,
-      })
+      const failed = new RpcVisibleError(
+        -32000,
+        `transaction not stored (disk write failed: ${why})`,
+        {
+          cause: error,
+        },
+      )
+      for (let k = 0; k < admitted.length; k++) {
+        this.pool.remove(admitted[k]!.hash)
+        reject(admittedAt[k]!, failed, 'journal')
+      }
+      return out
     }
-    this.m.txAccepted.inc()
-    this.events.emit('pendingTx', tx)
-    return tx.hash
+    for (let k = 0; k < admitted.length; k++) {
+      const tx = admitted[k]!
+      this.m.txAccepted.inc()
+      this.events.emit('pendingTx', tx)
+      out[admittedAt[k]!] = { hash: tx.hash }
+    }
+    return out
   }
 
   poolStatus(): PoolStatus {

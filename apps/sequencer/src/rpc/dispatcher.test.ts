@@ -1,10 +1,12 @@
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { RpcContext } from './context.js'
-import { Dispatcher, type JsonRpcResponse, method } from './dispatcher.js'
+import { CallFailed, Dispatcher, type JsonRpcResponse, method } from './dispatcher.js'
+import { invalidParams } from './errors.js'
 import { FakeNode } from './fake-node.js'
 import { FilterManager } from './filters.js'
 import { rpcMethods } from './methods.js'
+import { Bytes } from './schemas.js'
 
 const node = new FakeNode()
 const ctx: RpcContext = { node, filters: new FilterManager(node), clientVersion: 'test' }
@@ -170,5 +172,97 @@ describe('Dispatcher fuzz', () => {
       id: 5,
       result: 'ok',
     })
+  })
+
+  it('hands the calls of a method with a many-handler over together, answers each in place', async () => {
+    const seen: (readonly unknown[])[][] = []
+    const d = new Dispatcher<null>(
+      {
+        put: method(
+          [Bytes],
+          1,
+          async ([x]) => `one ${x}`,
+          async (argsList) => {
+            seen.push(argsList)
+            return argsList.map(([x]) =>
+              x === '0xbad0' ? new CallFailed(invalidParams('no')) : `many ${x}`,
+            )
+          },
+        ),
+        sync: method([], 0, () => 7),
+        broken: method(
+          [],
+          0,
+          async () => 'never',
+          async () => {
+            throw new Error('group failed')
+          },
+        ),
+      },
+      { batchLimit: 10, callTimeoutMs: 1000 },
+    )
+    const put = (id: number, x: unknown) => ({ jsonrpc: '2.0', id, method: 'put', params: [x] })
+    const { body } = await d.dispatch(
+      [
+        put(1, '0x01'),
+        { jsonrpc: '2.0', id: 2, method: 'sync' },
+        put(3, 'nohex'),
+        put(4, '0xbad0'),
+        { jsonrpc: '2.0', method: 'put', params: ['0x05'] },
+        put(6, '0x06'),
+        { jsonrpc: '2.0', id: 7, method: 'broken' },
+        { jsonrpc: '2.0', id: 8, method: 'broken' },
+      ],
+      null,
+    )
+    // one call with the valid params in request order; bad params answered without it
+    expect(seen).toEqual([[['0x01'], ['0xbad0'], ['0x05'], ['0x06']]])
+    expect(body).toEqual([
+      { jsonrpc: '2.0', id: 1, result: 'many 0x01' },
+      { jsonrpc: '2.0', id: 2, result: 7 },
+      {
+        jsonrpc: '2.0',
+        id: 3,
+        error: { code: -32602, message: 'invalid argument 0: hex string without 0x prefix' },
+      },
+      { jsonrpc: '2.0', id: 4, error: { code: -32602, message: 'no' } },
+      { jsonrpc: '2.0', id: 6, result: 'many 0x06' },
+      { jsonrpc: '2.0', id: 7, error: { code: -32603, message: 'internal error' } },
+      { jsonrpc: '2.0', id: 8, error: { code: -32603, message: 'internal error' } },
+    ])
+    // a single call takes the one-call handler
+    expect((await d.dispatch(put(9, '0x09'), null)).body).toEqual({
+      jsonrpc: '2.0',
+      id: 9,
+      result: 'one 0x09',
+    })
+  })
+
+  it('times out a many-group that does not answer within the budget', async () => {
+    const d = new Dispatcher<null>(
+      {
+        hang: method(
+          [],
+          0,
+          async () => 'one',
+          () => new Promise<unknown[]>(() => {}),
+        ),
+        quick: method([], 0, () => 'ok'),
+      },
+      { batchLimit: 10, callTimeoutMs: 50 },
+    )
+    const { body } = await d.dispatch(
+      [
+        { jsonrpc: '2.0', id: 1, method: 'hang' },
+        { jsonrpc: '2.0', id: 2, method: 'quick' },
+        { jsonrpc: '2.0', id: 3, method: 'hang' },
+      ],
+      null,
+    )
+    expect(body).toEqual([
+      { jsonrpc: '2.0', id: 1, error: { code: -32002, message: 'request timed out' } },
+      { jsonrpc: '2.0', id: 2, result: 'ok' },
+      { jsonrpc: '2.0', id: 3, error: { code: -32002, message: 'request timed out' } },
+    ])
   })
 })

@@ -19,6 +19,16 @@ type ArgsOf<S extends readonly TSchema[]> = { [K in keyof S]: Static<S[K]> | und
 export type MethodDef<Ctx> = {
   params: CompiledParams
   handler: (args: unknown[], ctx: Ctx) => unknown
+  /**
+   * Optional: all calls of this method in one request at once (their checked params, in
+   * order). Resolves with one entry per call: the result, or a CallFailed with its error.
+   */
+  many?: (argsList: unknown[][], ctx: Ctx) => Promise<unknown[]>
+}
+
+/** A call of a `many` group that failed: the error it answers with. */
+export class CallFailed {
+  constructor(readonly error: unknown) {}
 }
 
 /**
@@ -29,10 +39,12 @@ export function method<Ctx, const S extends readonly TSchema[]>(
   schemas: S,
   required: number,
   handler: (args: ArgsOf<S>, ctx: Ctx) => unknown,
+  many?: (argsList: ArgsOf<S>[], ctx: Ctx) => Promise<unknown[]>,
 ): MethodDef<Ctx> {
   return {
     params: compileParams({ schemas, required }),
     handler: handler as (args: unknown[], ctx: Ctx) => unknown,
+    ...(many ? { many: many as (argsList: unknown[][], ctx: Ctx) => Promise<unknown[]> } : {}),
   }
 }
 
@@ -101,6 +113,8 @@ export class Dispatcher<Ctx> {
     const endsAt = performance.now() + this.#options.callTimeoutMs
     const out: (JsonRpcResponse | undefined)[] = new Array(n)
     let open: Open[] | undefined
+    /** calls of methods with a `many` handler, per method */
+    let groups: Map<MethodDef<Ctx>, { calls: Call[]; args: unknown[][] }> | undefined
     for (let i = 0; i < n; i++) {
       const message = messages[i]
       const started = performance.now()
@@ -122,7 +136,19 @@ export class Dispatcher<Ctx> {
       let value: unknown
       try {
         if (!def) throw methodNotFound(name)
-        value = def.handler(validateParams(def.params, message.params), ctx)
+        const args = validateParams(def.params, message.params)
+        if (def.many && n > 1) {
+          groups ??= new Map()
+          let g = groups.get(def)
+          if (!g) {
+            g = { calls: [], args: [] }
+            groups.set(def, g)
+          }
+          g.calls.push({ index: i, id, name, isNotification, started })
+          g.args.push(args)
+          continue
+        }
+        value = def.handler(args, ctx)
       } catch (error) {
         this.#finish(
           out,
@@ -137,11 +163,22 @@ export class Dispatcher<Ctx> {
       }
       if (value instanceof Promise) {
         open ??= []
-        open.push({ index: i, id, name, isNotification, started, promise: value })
+        open.push({ calls: [{ index: i, id, name, isNotification, started }], promise: value })
         continue
       }
       this.#finish(out, i, name, true, isNotification, started, result(id, value))
     }
+    if (groups)
+      for (const [def, g] of groups) {
+        let promise: Promise<unknown>
+        try {
+          promise = def.many!(g.args, ctx)
+        } catch (error) {
+          promise = Promise.reject(error)
+        }
+        open ??= []
+        open.push({ calls: g.calls, promise, many: true })
+      }
     if (!open) return Promise.resolve(out)
     return this.#settle(out, open, endsAt)
   }
@@ -152,9 +189,10 @@ export class Dispatcher<Ctx> {
     endsAt: number,
   ): Promise<(JsonRpcResponse | undefined)[]> {
     return new Promise((resolve) => {
-      let left = open.length
+      let left = 0
+      for (const o of open) left += o.calls.length
       let timer: NodeJS.Timeout | undefined
-      const done = (call: Open, response: JsonRpcResponse) => {
+      const done = (call: Call, response: JsonRpcResponse) => {
         if (call.settled) return
         call.settled = true
         this.#finish(out, call.index, call.name, true, call.isNotification, call.started, response)
@@ -163,15 +201,31 @@ export class Dispatcher<Ctx> {
           resolve(out)
         }
       }
-      for (const call of open)
-        call.promise.then(
-          (value) => done(call, result(call.id, value)),
-          (error: unknown) => done(call, errorResponse(call.id, error)),
+      for (const o of open)
+        o.promise.then(
+          (value) => {
+            if (!o.many) {
+              done(o.calls[0]!, result(o.calls[0]!.id, value))
+              return
+            }
+            const values = value as unknown[]
+            for (let k = 0; k < o.calls.length; k++) {
+              const call = o.calls[k]!
+              const v = values[k]
+              done(
+                call,
+                v instanceof CallFailed ? errorResponse(call.id, v.error) : result(call.id, v),
+              )
+            }
+          },
+          (error: unknown) => {
+            for (const call of o.calls) done(call, errorResponse(call.id, error))
+          },
         )
-      if (left === 0) return
       timer = setTimeout(
         () => {
-          for (const call of open) done(call, errorResponse(call.id, requestTimedOut()))
+          for (const o of open)
+            for (const call of o.calls) done(call, errorResponse(call.id, requestTimedOut()))
         },
         Math.max(0, endsAt - performance.now()),
       )
@@ -193,15 +247,17 @@ export class Dispatcher<Ctx> {
   }
 }
 
-type Open = {
+type Call = {
   index: number
   id: JsonRpcId
   name: string
   isNotification: boolean
   started: number
-  promise: Promise<unknown>
   settled?: boolean
 }
+
+/** calls waiting on one promise: one call, or a `many` group (the promise gives an array) */
+type Open = { calls: Call[]; promise: Promise<unknown>; many?: boolean }
 
 function result(id: JsonRpcId, value: unknown): JsonRpcResponse {
   return { jsonrpc: '2.0', id, result: value === undefined ? null : value }
