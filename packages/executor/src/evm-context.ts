@@ -34,6 +34,8 @@ export type EvmContext = {
   /** the same, as 0x-addresses */
   precompileSet: Set<string>
   chainId: bigint
+  /** enableFastEvm ran on it (fast-evm.ts) */
+  fast: boolean
 }
 
 /** BLOCKHASH source: the EVM asks its "blockchain" for getBlock(n).hash(). */
@@ -122,7 +124,7 @@ export function acquireEvmContext(chainId: bigint): EvmContext {
     const evm = new EVM({ common, stateManager: state, blockchain, bn254: new NobleBN254() })
     const precompiles = [...evm.precompiles.keys()]
     const precompileSet = new Set(precompiles.map((p) => `0x${p.replace(/^0x/, '')}`))
-    ctx = { evm, state, blockchain, precompiles, precompileSet, chainId }
+    ctx = { evm, state, blockchain, precompiles, precompileSet, chainId, fast: false }
   }
   return ctx
 }

@@ -78,6 +78,10 @@ type Handle = {
   hotSent: number
   /** base accounts and slots already pushed to it this block */
   primed: Set<string>
+  /** txs of this block already sent to it */
+  sent: Uint8Array
+  /** txs to go with the next run message */
+  outTxs: Array<[number, L2Tx]>
   onRequest: ((req: ReadRequest) => void) | undefined
   onResult: ((m: FromWorker) => void) | undefined
   onDeath: (() => void) | undefined
@@ -105,6 +109,8 @@ function spawn(): Handle {
     updates: [],
     hotSent: 0,
     primed: new Set(),
+    sent: new Uint8Array(0),
+    outTxs: [],
     onRequest: undefined,
     onResult: undefined,
     onDeath: undefined,
@@ -387,6 +393,8 @@ class BlockRun {
     h.updates = this.plan.independent ? [] : [...this.latest].map(([tx, [ws, f]]) => [tx, ws, f])
     h.hotSent = 0
     h.primed = new Set()
+    h.sent = new Uint8Array(this.n)
+    h.outTxs = []
     h.onRequest = (req) => this.onRequest(h, req)
     h.onResult = (m) => this.onResult(h, m)
     h.onDeath = () => this.onDeath(h)
@@ -395,7 +403,7 @@ class BlockRun {
       type: 'begin',
       block: this.id,
       env: wire(this.env),
-      txs: this.txs,
+      n: this.n,
       config: this.config,
     } satisfies ToWorker)
   }
@@ -619,6 +627,10 @@ class BlockRun {
 
   private runMsg(h: Handle, tx: number): string {
     const txv = this.txs[tx]!
+    if (h.sent[tx] === 0) {
+      h.sent[tx] = 1
+      h.outTxs.push([tx, txv])
+    }
     const m = encodeRun({
       block: this.id,
       tx,
@@ -635,7 +647,9 @@ class BlockRun {
 
   private send(h: Handle, batch: string[]): void {
     if (batch.length === 0) return
-    h.worker.postMessage({ type: 'run', data: batch } satisfies ToWorker)
+    const txs = h.outTxs
+    h.outTxs = []
+    h.worker.postMessage({ type: 'run', data: batch, txs } satisfies ToWorker)
     h.lastActivity = performance.now()
     if (h.timer === undefined) this.watch(h)
   }

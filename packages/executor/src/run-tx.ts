@@ -17,6 +17,7 @@ import {
 } from '@lanes/core'
 import { bloomAdd } from './bloom.js'
 import { type EvmBlock, type EvmContext, enableKzg, hasKzg } from './evm-context.js'
+import { enableFastEvm } from './fast-evm.js'
 import { l1Fee, l1GasUsed } from './l1-fee.js'
 import { isEmptyAccount } from './tx-state.js'
 import type { ExecutorConfig } from './types.js'
@@ -126,6 +127,10 @@ async function runEvm(
   accessList: RecoveredTx['accessList'],
 ): Promise<{ result: EVMResult; gasUsed: bigint; thrown: boolean }> {
   const { evm } = env.ctx
+  if (!env.ctx.fast) {
+    await enableFastEvm(evm, env.ctx.state)
+    env.ctx.fast = true
+  }
   const journal = evm.journal
   journal.cleanJournal()
   evm.transientStorage.clear()

@@ -17,9 +17,10 @@ export type WireEnv = Omit<BlockEnv, 'blockHash'>
 export type ToWorker =
   | { type: 'init'; port: MessagePort; cells: Int32Array }
   | { type: 'block-sync'; env: WireEnv; txs: L2Tx[]; config: ExecutorConfig }
-  | { type: 'begin'; block: number; env: WireEnv; txs: L2Tx[]; config: ExecutorConfig }
-  /** RunMsgs, encoded (codec.ts), run in order */
-  | { type: 'run'; data: string[] }
+  /** txs arrive with the runs that need them (a worker sees about half of a block, or none) */
+  | { type: 'begin'; block: number; env: WireEnv; n: number; config: ExecutorConfig }
+  /** RunMsgs, encoded (codec.ts), run in order; the txs this worker has not had yet */
+  | { type: 'run'; data: string[]; txs: Array<[number, L2Tx]> }
   | { type: 'end'; block: number }
   | { type: 'hang'; ms: number }
   | { type: 'crash' }
@@ -186,7 +187,7 @@ async function onMessage(msg: ToWorker): Promise<void> {
       const ctx = acquireEvmContext(env.chainId)
       spec = {
         block: msg.block,
-        txs: msg.txs,
+        txs: new Array(msg.n),
         mv: new MultiVersion(vaults),
         hot: new Set([vaults.base, vaults.priority, vaults.l1]),
         base: new BlockState(remoteReader),
@@ -197,6 +198,7 @@ async function onMessage(msg: ToWorker): Promise<void> {
       return
     }
     case 'run':
+      if (spec !== undefined) for (const [i, tx] of msg.txs) spec.txs[i] = tx
       for (const data of msg.data) {
         await runOne(decodeRun(data))
         if (--pending === 0) flush()
