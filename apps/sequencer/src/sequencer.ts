@@ -753,9 +753,9 @@ export class Sequencer implements SequencerNode {
       }
       return out
     }
+    this.m.txAccepted.inc(admitted.length)
     for (let k = 0; k < admitted.length; k++) {
       const tx = admitted[k]!
-      this.m.txAccepted.inc()
       this.events.emit('pendingTx', tx)
       out[admittedAt[k]!] = { hash: tx.hash }
     }
