@@ -26,7 +26,8 @@ export class BlockState implements StateSource {
   readonly codes = new Map<Hex, Uint8Array>()
   private readonly cleared = new Set<Address>()
   private readonly baseAccounts = new Map<Address, Account | undefined>()
-  private readonly baseSlots = new Map<string, bigint>()
+  /** base storage read so far, per account (nested: no address+slot key strings to build) */
+  private readonly baseSlots = new Map<Address, Map<Hex, bigint>>()
 
   constructor(readonly base: StateReader) {}
 
@@ -42,16 +43,25 @@ export class BlockState implements StateSource {
     this.baseAccounts.set(address, account)
   }
 
+  private baseSlotMap(address: Address): Map<Hex, bigint> {
+    let m = this.baseSlots.get(address)
+    if (m === undefined) {
+      m = new Map()
+      this.baseSlots.set(address, m)
+    }
+    return m
+  }
+
   primeSlot(address: Address, slot: Hex, value: bigint): void {
-    this.baseSlots.set(address + slot, value)
+    this.baseSlotMap(address).set(slot, value)
   }
 
   baseStorage(address: Address, slot: Hex): bigint {
-    const id = address + slot
-    let v = this.baseSlots.get(id)
+    const m = this.baseSlotMap(address)
+    let v = m.get(slot)
     if (v === undefined) {
       v = this.base.getStorage(address, slot)
-      this.baseSlots.set(id, v)
+      m.set(slot, v)
     }
     return v
   }

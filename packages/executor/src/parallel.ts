@@ -665,7 +665,9 @@ class BlockRun {
     const parties = takers.length + 1
     for (const h of takers) {
       const batch: string[] = []
-      while (h.alive && h.ready && h.running.length < this.opts.runLength) {
+      // two runs queued: the next one is there when the worker finishes the current one (this
+      // thread reads worker messages only between its own txs)
+      while (h.alive && h.ready && h.running.length < 2 * this.opts.runLength) {
         const hi = this.tailNext
         const gap = hi - this.frontier
         const len = Math.min(this.opts.runLength, Math.floor(gap / (2 * parties)))
