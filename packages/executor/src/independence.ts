@@ -11,6 +11,8 @@ export type BlockPlan = {
   independent: boolean
   /** predicted storage reads of each tx (computed once per block, reused for priming) */
   slots: Array<Array<[Address, Hex]>>
+  /** the largest share of the block's txs that touch one predicted key */
+  maxShare: number
 }
 
 /**
@@ -23,13 +25,22 @@ export type BlockPlan = {
 export function planBlock(txs: L2Tx[], predictor: SlotPredictor): BlockPlan {
   const slots: BlockPlan['slots'] = new Array(txs.length)
   const owner = new Map<string, number>()
+  /** txs touching each key (a tx touching it twice counts once: it is its last toucher) */
+  const count = new Map<string, number>()
+  const last = new Map<string, number>()
   const shared = new Uint8Array(txs.length)
   let calls = 0
   let known = 0
+  let most = 0
   const touch = (key: string, i: number) => {
     const first = owner.get(key)
     if (first === undefined) owner.set(key, i)
     else if (first !== i) shared[first] = shared[i] = 1
+    if (last.get(key) === i) return
+    last.set(key, i)
+    const c = (count.get(key) ?? 0) + 1
+    count.set(key, c)
+    if (c > most) most = c
   }
   for (let i = 0; i < txs.length; i++) {
     const tx = txs[i]!
@@ -47,5 +58,5 @@ export function planBlock(txs: L2Tx[], predictor: SlotPredictor): BlockPlan {
   let nShared = 0
   for (let i = 0; i < txs.length; i++) nShared += shared[i]!
   const independent = nShared <= txs.length * MAX_SHARED && known >= calls * MIN_KNOWN
-  return { independent, slots }
+  return { independent, slots, maxShare: txs.length === 0 ? 0 : most / txs.length }
 }

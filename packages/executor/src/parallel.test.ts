@@ -42,8 +42,10 @@ const kindArb: fc.Arbitrary<TxKind> = fc.oneof(
 )
 
 describe('ParallelExecutor', () => {
+  // maxKeyShare above 1: contended blocks stay on the parallel schedules these tests are about
   const executors = [1, 2, 3].map(
-    (workers) => new ParallelExecutor({ workers, minParallelTxs: 0, txTimeoutMs: 5_000 }),
+    (workers) =>
+      new ParallelExecutor({ workers, minParallelTxs: 0, txTimeoutMs: 5_000, maxKeyShare: 1.1 }),
   )
 
   beforeAll(async () => {
@@ -230,6 +232,43 @@ describe('ParallelExecutor', () => {
     const ok = await executors[0]!.execute(worldEnv(), txs, buildWorld(USERS, PAIRS), WORLD_CONFIG)
     expect(ok.receipts.map((r) => r.status)).toEqual([1, 1])
   })
+
+  it('a block where most txs touch one predicted key runs sequentially, with the same result', async () => {
+    const ex = new ParallelExecutor({ workers: 1, minParallelTxs: 0 })
+    try {
+      const hot = buildTxs(
+        Array.from({ length: 40 }, (_, i): TxKind => ({ kind: 'inc', from: i % USERS })),
+      )
+      const mixed = buildTxs(
+        Array.from(
+          { length: 40 },
+          (_, i): TxKind =>
+            i % 2 === 0
+              ? { kind: 'inc', from: i }
+              : { kind: 'erc20', from: i, to: i + 1, amount: 1n },
+        ),
+      )
+      const env = worldEnv()
+      // the first block teaches the predictor that inc() reads the counter slot
+      const first = await ex.execute(env, hot, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+      expect(first.mode).toBe('parallel')
+      const again = await ex.execute(env, hot, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+      expect(again.mode).toBe('sequential')
+      expect(canon(again)).toBe(canon(first))
+      // half the txs on the counter: still sequential; below half: parallel
+      expect((await ex.execute(env, mixed, buildWorld(USERS, PAIRS), WORLD_CONFIG)).mode).toBe(
+        'sequential',
+      )
+      const fewer = [...mixed.filter((_, i) => i % 4 !== 0)]
+      const r = await ex.execute(env, fewer, buildWorld(USERS, PAIRS), WORLD_CONFIG)
+      expect(r.mode).toBe('parallel')
+      expect(canon(r)).toBe(
+        canon(await executeBlockAsync(env, fewer, buildWorld(USERS, PAIRS), WORLD_CONFIG)),
+      )
+    } finally {
+      await ex.close()
+    }
+  }, 60_000)
 
   it('small blocks fall back to sequential, reported in the result', async () => {
     const ex = new ParallelExecutor({ workers: 1 })

@@ -58,6 +58,11 @@ export type ParallelExecutorOptions = {
    * calling thread executes too and one more thread than cores only adds hand-off work
    */
   independentWorkers?: number
+  /**
+   * blocks where one predicted key (a storage slot, a sender) is touched by at least this
+   * share of the txs run sequentially on the calling thread
+   */
+  maxKeyShare?: number
 }
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url)
@@ -183,6 +188,7 @@ export class ParallelExecutor {
       depth: opts.depth ?? 6,
       runLength: opts.runLength ?? 32,
       independentWorkers: opts.independentWorkers ?? Math.max(1, os.cpus().length - 1),
+      maxKeyShare: opts.maxKeyShare ?? 0.5,
     }
   }
 
@@ -238,6 +244,10 @@ export class ParallelExecutor {
     let evmTxs = 0
     for (const tx of txs) if (isEvmLike(tx)) evmTxs++
     if (evmTxs < this.opts.minParallelTxs) return executeBlockAsync(env, txs, state, config)
+    const plan = planBlock(txs, this.predictor)
+    // Most of the block queues on one key (a hot counter, one busy sender): speculation can
+    // only serialise on it through thread hand-offs, so this thread runs it in order.
+    if (plan.maxShare >= this.opts.maxKeyShare) return executeBlockAsync(env, txs, state, config)
     this.ensurePool()
     const run = new BlockRun(
       ++this.blockId,
@@ -249,6 +259,7 @@ export class ParallelExecutor {
       this.pool,
       () => spawn(),
       this.predictor,
+      plan,
     )
     try {
       return await run.go()
@@ -312,9 +323,10 @@ class BlockRun {
     private readonly pool: Handle[],
     private readonly respawn: () => Handle,
     private readonly predictor: SlotPredictor,
+    plan: BlockPlan,
   ) {
     this.n = txs.length
-    this.plan = planBlock(txs, predictor)
+    this.plan = plan
     this.tailNext = this.n
     this.assigned = new Uint8Array(this.n)
     // The EVM turns a throwing host call into a failed tx: a StateReader failure while this
