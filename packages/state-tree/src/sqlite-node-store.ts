@@ -15,6 +15,9 @@ CREATE TABLE IF NOT EXISTS smt_root (
 CREATE TABLE IF NOT EXISTS smt_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `
 
+/** Rows per multi-row INSERT: one statement step per 64 rows instead of per row. */
+const CHUNK = 64
+
 function view(u: Uint8Array): Buffer {
   return Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 }
@@ -37,10 +40,13 @@ export class SqliteNodeStore implements NodeStore {
   >
   private readonly qInsNode: Database.Statement<[Buffer, number, Buffer]>
   private readonly qInsStale: Database.Statement<[number, Buffer, number]>
+  private readonly qInsNodes: Database.Statement<unknown[]>
+  private readonly qInsStales: Database.Statement<unknown[]>
+  private readonly args: unknown[] = new Array(3 * CHUNK)
   private readonly qInsRoot: Database.Statement<[number, Buffer, number]>
   private readonly qPruned: Database.Statement<[], { value: number }>
   private readonly qSetPruned: Database.Statement<[number]>
-  private readonly qStaleBelow: Database.Statement<[number], { path: Buffer; version: number }>
+  private readonly qDelStaleNodes: Database.Statement<[number]>
   private readonly qDelNode: Database.Statement<[Buffer, number]>
   private readonly qDelStale: Database.Statement<[number]>
   private readonly qDelRoots: Database.Statement<[number]>
@@ -65,12 +71,22 @@ export class SqliteNodeStore implements NodeStore {
     )
     this.qInsNode = db.prepare('INSERT INTO smt_node (path, version, node) VALUES (?, ?, ?)')
     this.qInsStale = db.prepare('INSERT INTO smt_stale (since, path, version) VALUES (?, ?, ?)')
+    const values = (n: number) => Array.from({ length: n }, () => '(?, ?, ?)').join(', ')
+    this.qInsNodes = db.prepare(
+      `INSERT INTO smt_node (path, version, node) VALUES ${values(CHUNK)}`,
+    )
+    this.qInsStales = db.prepare(
+      `INSERT INTO smt_stale (since, path, version) VALUES ${values(CHUNK)}`,
+    )
     this.qInsRoot = db.prepare('INSERT INTO smt_root (version, root, leaves) VALUES (?, ?, ?)')
     this.qPruned = db.prepare("SELECT value FROM smt_meta WHERE name = 'pruned_below'")
     this.qSetPruned = db.prepare(
       "INSERT INTO smt_meta (name, value) VALUES ('pruned_below', ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
     )
-    this.qStaleBelow = db.prepare('SELECT path, version FROM smt_stale WHERE since <= ?')
+    // one statement: the join runs inside SQLite instead of one DELETE call per stale row
+    this.qDelStaleNodes = db.prepare(
+      'DELETE FROM smt_node WHERE (path, version) IN (SELECT path, version FROM smt_stale WHERE since <= ?)',
+    )
     this.qDelNode = db.prepare('DELETE FROM smt_node WHERE path = ? AND version = ?')
     this.qDelStale = db.prepare('DELETE FROM smt_stale WHERE since <= ?')
     this.qDelRoots = db.prepare('DELETE FROM smt_root WHERE version < ?')
@@ -110,11 +126,29 @@ export class SqliteNodeStore implements NodeStore {
 
   private writeRows(w: VersionWrite): void {
     const v = w.version
-    for (let i = 0; i < w.rowCount; i++)
-      this.qInsNode.run(view(w.rowPath(i)), v, view(w.rowNode(i)))
-    for (let i = 0; i < w.staleCount; i++)
-      this.qInsStale.run(v, view(w.stalePath(i)), w.staleVersion(i))
+    const args = this.args
+    let i = 0
+    for (; i + CHUNK <= w.rowCount; i += CHUNK) {
+      for (let j = 0; j < CHUNK; j++) {
+        args[3 * j] = view(w.rowPath(i + j))
+        args[3 * j + 1] = v
+        args[3 * j + 2] = view(w.rowNode(i + j))
+      }
+      this.qInsNodes.run(args)
+    }
+    for (; i < w.rowCount; i++) this.qInsNode.run(view(w.rowPath(i)), v, view(w.rowNode(i)))
+    i = 0
+    for (; i + CHUNK <= w.staleCount; i += CHUNK) {
+      for (let j = 0; j < CHUNK; j++) {
+        args[3 * j] = v
+        args[3 * j + 1] = view(w.stalePath(i + j))
+        args[3 * j + 2] = w.staleVersion(i + j)
+      }
+      this.qInsStales.run(args)
+    }
+    for (; i < w.staleCount; i++) this.qInsStale.run(v, view(w.stalePath(i)), w.staleVersion(i))
     this.qInsRoot.run(v, view(w.root), w.leafCount)
+    args.fill(undefined) // no buffers kept alive past the write
   }
 
   prune(keepFrom: number): { nodesDeleted: number } {
@@ -123,9 +157,7 @@ export class SqliteNodeStore implements NodeStore {
   }
 
   private pruneRows(keepFrom: number): number {
-    let n = 0
-    for (const r of this.qStaleBelow.all(keepFrom))
-      n += this.qDelNode.run(r.path, r.version).changes
+    const n = this.qDelStaleNodes.run(keepFrom).changes
     this.qDelStale.run(keepFrom)
     const keep = this.rootAtOrBelow(keepFrom)
     if (keep) this.qDelRoots.run(keep.version)
