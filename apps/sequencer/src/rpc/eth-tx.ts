@@ -1,4 +1,4 @@
-import type { Hex } from '@lanes/core'
+import { fromHex, type Hex } from '@lanes/core'
 import type { RpcContext } from './context.js'
 import { lower } from './convert.js'
 import { CallFailed, method } from './dispatcher.js'
@@ -7,17 +7,18 @@ import { Bytes, Hash } from './schemas.js'
 
 export const ethTxMethods = {
   /**
-   * Resolves only once the tx is journaled on disk (the node's durability promise). The
-   * schema checked the hex, so Node's decoder reads it: a view into its shared pool instead of
-   * a fresh buffer per tx (allocating one cost more than the decoding).
+   * Resolves only once the tx is journaled on disk (the node's durability promise). The raw
+   * bytes get memory of their own (fromHex), not a view into Node's shared buffer pool: a pooled
+   * tx would pin its 8 KiB slab while pending, and posting it to an executor worker would copy
+   * the whole slab.
    */
   eth_sendRawTransaction: method(
     [Bytes],
     1,
-    ([raw], ctx: RpcContext) => ctx.node.submitRawTransaction(rawBytes(raw!)),
+    ([raw], ctx: RpcContext) => ctx.node.submitRawTransaction(fromHex(raw!)),
     // a batch of sends: one promise for all of them, not a chain per tx
     async (argsList, ctx: RpcContext) => {
-      const raws = argsList.map(([raw]) => rawBytes(raw!))
+      const raws = argsList.map(([raw]) => fromHex(raw!))
       const node = ctx.node
       if (!node.submitRawTransactions)
         return Promise.all(
@@ -47,9 +48,4 @@ export const ethTxMethods = {
       r.firstLogIndex,
     )
   }),
-}
-
-function rawBytes(hex: string): Uint8Array {
-  const b = Buffer.from(hex.slice(2), 'hex')
-  return new Uint8Array(b.buffer, b.byteOffset, b.length)
 }
