@@ -128,7 +128,14 @@ export class ProverService {
     if (treeRoot !== head.stateRoot)
       throw new StateRootMismatchError(`prover block ${head.number}`, head.stateRoot, treeRoot)
     const raw = this.store.getMeta('checkpoint')
-    const checkpoint = raw ? checkpointFromJson(raw) : undefined
+    const lists = this.store.getMeta('checkpoint-contexts')
+    const checkpoint = raw
+      ? {
+          ...checkpointFromJson(raw),
+          // older databases keep the lists inside 'checkpoint'
+          ...(lists ? { contexts: checkpointFromJson(lists).contexts } : {}),
+        }
+      : undefined
     this.follower = new RollupFollower(this.deriveL1, {
       chainId: this.genesis.chainId,
       startBlock: BigInt(this.config.rollupStartBlock),
@@ -272,6 +279,27 @@ export class ProverService {
     }
   }
 
+  /**
+   * The follower's address lists (batch-codec README §3.5) are megabytes with large batches and
+   * change only with an event (a batch, a revert, a finalization, a reorg), so a step without
+   * events writes only the L1 cursor. Both keys move in one transaction.
+   */
+  private saveCheckpoint(eventsSeen: boolean): void {
+    const { contexts, ...cursor } = this.follower.checkpoint()
+    this.store.transaction(() => {
+      this.store.setMeta('checkpoint', checkpointToJson(cursor))
+      if (eventsSeen || this.store.getMeta('checkpoint-contexts') === undefined)
+        this.store.setMeta(
+          'checkpoint-contexts',
+          checkpointToJson({
+            nextL1Block: cursor.nextL1Block,
+            recent: [],
+            contexts: contexts ?? [],
+          }),
+        )
+    })
+  }
+
   /** One poll of L1: verify what arrived, then try to finalize. */
   async step(): Promise<void> {
     if (this.halted) return
@@ -306,7 +334,7 @@ export class ProverService {
         this.log.warn({ l1Block: String(e.l1Block) }, 'L1 reorg: rewound derivation')
       }
     }
-    this.store.setMeta('checkpoint', checkpointToJson(this.follower.checkpoint()))
+    this.saveCheckpoint(events.length > 0)
     this.metrics.l1Cursor.set(Number(this.follower.l1Cursor))
     if (this.finalizer && !this.halted) {
       const finalized = await this.finalizer.tick()
