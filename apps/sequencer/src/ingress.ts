@@ -2,7 +2,6 @@ import {
   type Address,
   decodeTransaction,
   InvalidSenderError,
-  type RecoveredTx,
   recoverSender,
   type SenderRecoveryPool,
   type SignedTx,
@@ -38,13 +37,6 @@ export class Ingress {
   /** Throws RpcVisibleError for bad bytes (sync part), rejects InvalidSenderError. */
   decode(raw: Uint8Array): SignedTx {
     return decodeTransaction(raw, { chainId: this.#chainId })
-  }
-
-  recover(tx: SignedTx): Promise<RecoveredTx> {
-    return this.recoverMany([tx]).then(([from]) => {
-      if (!from) throw new InvalidSenderError()
-      return Object.assign(tx, { from })
-    })
   }
 
   /** Senders in input order, null where the signature is invalid. */
