@@ -17,17 +17,15 @@ import { fileURLToPath } from 'node:url'
 import { BLOB_PAYLOAD_BYTES, loadKzg, RpcBlockSource } from '@lanes/batcher'
 import { type L1Env, L2_CHAIN_ID, startBatcherEnv, startL1Env } from '@lanes/batcher/testing'
 import {
-  bytesToBigint,
+  addressOf,
   fromHex,
   type Hex,
   keccak256,
-  serializeSignedTx,
-  signingHash,
+  signTransaction,
   toHex,
   type UnsignedTxFields,
 } from '@lanes/core'
 import { ANVIL_KEYS, spawnOwned, stopProcess } from '@lanes/test/harness'
-import secp256k1 from 'secp256k1'
 import { createWalletClient, http, toBlobs } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
@@ -100,9 +98,7 @@ function cpuByRole(): Record<string, number> {
 const keys = Array.from({ length: SENDERS }, (_, i) =>
   fromHex(`0x${(BigInt(i) + 0x7000n).toString(16).padStart(64, '0')}`),
 )
-const addresses = keys.map(
-  (k) => toHex(keccak256(secp256k1.publicKeyCreate(k, false).subarray(1)).subarray(12)) as Hex,
-)
+const addresses = keys.map((k) => addressOf(k) as Hex)
 
 /** nonce-major: each batch of 100 holds 100 different senders; recipients spread over 10k accounts */
 function signAll(n: number): Hex[] {
@@ -124,17 +120,7 @@ function signAll(n: number): Hex[] {
       maxPriorityFeePerGas: 1_000_000_000n,
       accessList: [],
     }
-    const { signature, recid } = secp256k1.ecdsaSign(signingHash(f), keys[i % SENDERS]!)
-    out.push(
-      toHex(
-        serializeSignedTx({
-          ...f,
-          r: bytesToBigint(signature.subarray(0, 32)),
-          s: bytesToBigint(signature.subarray(32, 64)),
-          yParity: recid as 0 | 1,
-        }),
-      ),
-    )
+    out.push(toHex(signTransaction(keys[i % SENDERS]!, f)))
   }
   return out
 }

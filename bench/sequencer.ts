@@ -17,17 +17,14 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
-  bytesToBigint,
+  addressOf,
   fromHex,
   type Hex,
-  keccak256,
-  serializeSignedTx,
-  signingHash,
+  signTransaction,
   toHex,
   type UnsignedTxFields,
 } from '@lanes/core'
 import { spawnOwned, startAnvil, stopProcess } from '@lanes/test/harness'
-import secp256k1 from 'secp256k1'
 import { report } from './machine.js'
 
 const TXS = Number(process.env.BENCH_SEQ_TXS ?? 20_000)
@@ -47,9 +44,7 @@ const round = (x: number, d = 0) => Number(x.toFixed(d))
 const keys = Array.from({ length: SENDERS }, (_, i) =>
   fromHex(`0x${(BigInt(i) + 0x5000n).toString(16).padStart(64, '0')}`),
 )
-const addresses = keys.map(
-  (k) => toHex(keccak256(secp256k1.publicKeyCreate(k, false).subarray(1)).subarray(12)) as Hex,
-)
+const addresses = keys.map((k) => addressOf(k) as Hex)
 const RECIPIENT = '0x000000000000000000000000000000000000beef' as Hex
 
 /** nonce-major order: batch k holds 100 different senders. */
@@ -69,17 +64,7 @@ function signAll(chainId: bigint): Hex[] {
       maxPriorityFeePerGas: 1_000_000_000n,
       accessList: [],
     }
-    const { signature, recid } = secp256k1.ecdsaSign(signingHash(f), keys[s]!)
-    out.push(
-      toHex(
-        serializeSignedTx({
-          ...f,
-          r: bytesToBigint(signature.subarray(0, 32)),
-          s: bytesToBigint(signature.subarray(32, 64)),
-          yParity: recid as 0 | 1,
-        }),
-      ),
-    )
+    out.push(toHex(signTransaction(keys[s]!, f)))
   }
   return out
 }

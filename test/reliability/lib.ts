@@ -6,16 +6,12 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   type Address,
-  bytesToBigint,
-  fromHex,
+  addressOf,
   type Hex,
-  keccak256,
-  serializeSignedTx,
-  signingHash,
+  signTransaction,
   toHex,
   type UnsignedTxFields,
 } from '@lanes/core'
-import secp256k1 from 'secp256k1'
 import { spawnOwned, stopProcess } from '../harness/processes.js'
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -29,10 +25,7 @@ export function testKey(i: number): Hex {
   return `0x${(BigInt(i) + 0x7000n).toString(16).padStart(64, '0')}` as Hex
 }
 
-export function addressOf(privateKey: Hex): Address {
-  const pub = secp256k1.publicKeyCreate(fromHex(privateKey), false)
-  return toHex(keccak256(pub.subarray(1)).subarray(12)) as Address
-}
+export { addressOf }
 
 export type TxParams = {
   chainId?: bigint
@@ -58,13 +51,7 @@ export function signTx(privateKey: Hex, p: TxParams): Uint8Array {
     maxPriorityFeePerGas: p.maxPriorityFeePerGas ?? 10n ** 9n,
     accessList: [],
   }
-  const { signature, recid } = secp256k1.ecdsaSign(signingHash(fields), fromHex(privateKey))
-  return serializeSignedTx({
-    ...fields,
-    r: bytesToBigint(signature.subarray(0, 32)),
-    s: bytesToBigint(signature.subarray(32, 64)),
-    yParity: recid as 0 | 1,
-  })
+  return signTransaction(privateKey, fields)
 }
 
 export const rawTx = (privateKey: Hex, p: TxParams): Hex => toHex(signTx(privateKey, p))

@@ -1,21 +1,7 @@
-import {
-  type Address,
-  bytesToBigint,
-  fromHex,
-  type Hex,
-  keccak256,
-  serializeSignedTx,
-  signingHash,
-  toHex,
-  type UnsignedTxFields,
-} from '@lanes/core'
-import secp256k1 from 'secp256k1'
+import { type Address, type Hex, signTransaction, type UnsignedTxFields } from '@lanes/core'
 
-/** Test and benchmark helper: signs with native libsecp256k1 (fast enough to pre-sign 100k txs). */
-export function addressOf(privateKey: Hex): Address {
-  const pub = secp256k1.publicKeyCreate(fromHex(privateKey), false)
-  return toHex(keccak256(pub.subarray(1)).subarray(12)) as Address
-}
+/** Test and benchmark helpers over @lanes/core's native signer. */
+export { addressOf } from '@lanes/core'
 
 export type TransferParams = {
   chainId: bigint
@@ -42,13 +28,7 @@ export function signTx(privateKey: Hex, p: TransferParams): Uint8Array {
     maxPriorityFeePerGas: p.maxPriorityFeePerGas ?? 10n ** 9n,
     accessList: [],
   }
-  const { signature, recid } = secp256k1.ecdsaSign(signingHash(fields), fromHex(privateKey))
-  return serializeSignedTx({
-    ...fields,
-    r: bytesToBigint(signature.subarray(0, 32)),
-    s: bytesToBigint(signature.subarray(32, 64)),
-    yParity: recid as 0 | 1,
-  })
+  return signTransaction(privateKey, fields)
 }
 
 /** A deterministic private key for test sender `i` (never 0, below the curve order). */
