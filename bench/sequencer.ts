@@ -312,6 +312,8 @@ async function startLanes(
       ...(process.env.LANES_BENCH_PROF
         ? ['--cpu-prof', '--cpu-prof-dir', process.env.LANES_BENCH_PROF]
         : []),
+      // as the devnet starts it (infra/src/devnet-lib.ts)
+      '--max-semi-space-size=64',
       '--import',
       'tsx',
       MAIN,
