@@ -116,6 +116,8 @@ export function decodeTransactionGeneral(
 
 /** payload length of the string header read last by fastString */
 let fastLen = 0
+/** where the fast path reads next (module state, like fastLen: no cursor object per tx) */
+let fastPos = 0
 
 /**
  * The payload start of the canonical RLP byte string at `pos` (its length in fastLen), or -1
@@ -144,6 +146,22 @@ function fastString(raw: Uint8Array, pos: number, end: number): number {
   if (len < 56 || start + len > end) return -1
   fastLen = len
   return start
+}
+
+/** The next byte string at fastPos (see fastString), moving fastPos past it; -1 if none. */
+function nextString(raw: Uint8Array, end: number): number {
+  const at = fastString(raw, fastPos, end)
+  if (at >= 0) fastPos = at + fastLen
+  return at
+}
+
+/**
+ * The next canonical RLP integer of at most `max` bytes at fastPos, moving past it; undefined
+ * if it is not one (the caller checks every field for undefined before using any).
+ */
+function nextUint(raw: Uint8Array, end: number, max: number): bigint | undefined {
+  const at = nextString(raw, end)
+  return at < 0 ? undefined : fastUint(raw, at, fastLen, max)
 }
 
 /** A canonical RLP integer of at most `max` bytes at [start, start + len); undefined if not. */
@@ -188,68 +206,31 @@ function decodeTypedFast(raw: Uint8Array, type: 1 | 2, wantChainId: bigint): Sig
   if (listEnd !== end) return undefined
   const unsignedStart = pos
 
-  let at = fastString(raw, pos, end)
-  if (at < 0) return undefined
-  const chainId = fastUint(raw, at, fastLen, 32)
-  pos = at + fastLen
+  fastPos = pos
+  const chainId = nextUint(raw, end, 32)
   if (chainId === undefined || chainId !== wantChainId) return undefined
-
-  at = fastString(raw, pos, end)
-  if (at < 0) return undefined
-  const nonce = fastUint(raw, at, fastLen, 8)
-  pos = at + fastLen
-
-  at = fastString(raw, pos, end)
-  if (at < 0) return undefined
-  const first = fastUint(raw, at, fastLen, 32)
-  pos = at + fastLen
-  let gasPrice = first
-  if (type === 2) {
-    at = fastString(raw, pos, end)
-    if (at < 0) return undefined
-    gasPrice = fastUint(raw, at, fastLen, 32)
-    pos = at + fastLen
-  }
+  const nonce = nextUint(raw, end, 8)
+  const first = nextUint(raw, end, 32)
+  const gasPrice = type === 2 ? nextUint(raw, end, 32) : first
   const maxPriorityFeePerGas = first
+  const gasLimit = nextUint(raw, end, 8)
 
-  at = fastString(raw, pos, end)
-  if (at < 0) return undefined
-  const gasLimit = fastUint(raw, at, fastLen, 8)
-  pos = at + fastLen
-
-  at = fastString(raw, pos, end)
+  let at = nextString(raw, end)
   if (at < 0 || (fastLen !== 0 && fastLen !== 20)) return undefined
   const to = fastLen === 0 ? null : (toHex(raw.subarray(at, at + 20)) as Address)
-  pos = at + fastLen
-
-  at = fastString(raw, pos, end)
-  if (at < 0) return undefined
-  const value = fastUint(raw, at, fastLen, 32)
-  pos = at + fastLen
-
-  at = fastString(raw, pos, end)
+  const value = nextUint(raw, end, 32)
+  at = nextString(raw, end)
   if (at < 0) return undefined
   const data = raw.subarray(at, at + fastLen)
-  pos = at + fastLen
 
   // only the empty access list here
-  if (raw[pos] !== 0xc0) return undefined
-  pos++
-  const unsignedEnd = pos
+  if (raw[fastPos] !== 0xc0) return undefined
+  const unsignedEnd = ++fastPos
 
-  at = fastString(raw, pos, end)
-  if (at < 0) return undefined
-  const v = fastUint(raw, at, fastLen, 32)
-  pos = at + fastLen
-  at = fastString(raw, pos, end)
-  if (at < 0) return undefined
-  const r = fastUint(raw, at, fastLen, 32)
-  pos = at + fastLen
-  at = fastString(raw, pos, end)
-  if (at < 0) return undefined
-  const s = fastUint(raw, at, fastLen, 32)
-  pos = at + fastLen
-  if (pos !== end) return undefined
+  const v = nextUint(raw, end, 32)
+  const r = nextUint(raw, end, 32)
+  const s = nextUint(raw, end, 32)
+  if (fastPos !== end) return undefined
 
   if (
     nonce === undefined ||
