@@ -23,7 +23,12 @@ const word = fc.oneof(
 )
 const offset = fc.oneof(fc.nat(96), fc.nat(3000))
 const len = fc.oneof(fc.nat(64), fc.nat(700))
-const key = fc.bigInt({ min: 0n, max: 5n })
+const key = fc.oneof(fc.constantFrom(1n, 2n), fc.bigInt({ min: 0n, max: 5n }))
+/** stored values: often a slot's original value (0, 7, 14: see source()), for the refund cases */
+const stored = fc.oneof(
+  { arbitrary: fc.constantFrom(0n, 7n, 14n), weight: 3 },
+  { arbitrary: word, weight: 1 },
+)
 
 type Op =
   | { op: 'mstore' | 'mstore8'; at: number; v: bigint }
@@ -39,7 +44,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constantFrom('mstore' as const, 'mstore8' as const), at: offset, v: word }),
   fc.record({ op: fc.constant('mload' as const), at: offset }),
   fc.record({ op: fc.constant('sload' as const), k: key }),
-  fc.record({ op: fc.constant('sstore' as const), k: key, v: word }),
+  fc.record({ op: fc.constant('sstore' as const), k: key, v: stored }),
   fc.record({ op: fc.constant('keccak' as const), at: offset, n: len }),
   fc.record({
     op: fc.constant('log' as const),
@@ -186,5 +191,34 @@ describe('fast interpreter paths (fast-evm.ts)', () => {
     // the property must have run programs into the gas limit, not only to completion
     expect(outOfGas).toBeGreaterThan(20)
     expect(fastRuns.count - runs0).toBeGreaterThanOrEqual(600)
+  })
+
+  it('match the stock SSTORE gas and refunds on every write sequence of up to 3 values', async () => {
+    const stockState = new TxState()
+    const fastState = new TxState()
+    const stock = newEvm(stockState)
+    const fast = newEvm(fastState)
+    await enableFastEvm(fast, fastState)
+    const values = [0n, 5n, 7n]
+    const seqs: bigint[][] = []
+    for (const a of values) {
+      seqs.push([a])
+      for (const b of values) {
+        seqs.push([a, b])
+        for (const c of values) seqs.push([a, b, c])
+      }
+    }
+    let refunded = 0
+    // slot 0 starts at 0, slot 1 at 7 (see source()): every EIP-2200 case of both
+    for (const k of [0n, 1n])
+      for (const s of seqs) {
+        const ops: Op[] = s.map((v) => ({ op: 'sstore', k, v }))
+        const code = assemble(ops, { revert: false, at: 0, n: 0 })
+        const a = await run(stock, stockState, source(code), new Uint8Array(0), 1_000_000n)
+        const b = await run(fast, fastState, source(code), new Uint8Array(0), 1_000_000n)
+        expect(b).toEqual(a)
+        if (a.refund !== undefined && a.refund > 0n) refunded++
+      }
+    expect(refunded).toBeGreaterThan(10)
   })
 })

@@ -227,11 +227,86 @@ function installHandlers(evm: FastEvm, st: FastState): void {
     rs.memory.extend(at, 32)
     writeWord(rs.memory._store, at, w)
   })
+  // SSTORE straight into TxState, then the stock handler's re-read of the contract account
+  set(0x55, (rs) => {
+    need(rs.stack, 2)
+    const key = rs.stack.pop()
+    const val = rs.stack.pop()
+    const a = rs.env.address.toString() as `0x${string}`
+    st.state.putStorageValue(a, `0x${slotHex(key)}` as Hex, val)
+    const account = st.state.ejsAccount(a)
+    if (account === undefined)
+      throw new FastEvmError('could not read account while persisting memory')
+    ;(rs.env as { contract?: unknown }).contract = account
+  })
   // SLOAD straight from TxState (its async getStorage is hex bytes in and out)
   set(0x54, (rs) => {
     const key = rs.stack.pop()
     rs.stack.push(st.state.getStorageValue(rs.env.address.toString(), `0x${slotHex(key)}` as Hex))
   })
+}
+
+/**
+ * SSTORE gas as the stock handler computes it for Cancun (EIP-2200 with the EIP-2929 warm
+ * adjustments, then the cold-slot charge), on bigints instead of padded byte arrays.
+ */
+function sstoreGas(evm: FastEvm, st: FastState, common: Common): SyncGas {
+  const p = (name: string) => common.param(name)
+  const sentry = p('sstoreSentryEIP2200Gas')
+  const noop = p('sstoreNoopEIP2200Gas')
+  const init = p('sstoreInitEIP2200Gas')
+  const clean = p('sstoreCleanEIP2200Gas')
+  const dirty = p('sstoreDirtyEIP2200Gas')
+  const clearRefund = p('sstoreClearRefundEIP2200Gas')
+  const initRefund = p('sstoreInitRefundEIP2200Gas')
+  const cleanRefund = p('sstoreCleanRefundEIP2200Gas')
+  const reset = p('sstoreResetGas')
+  const cold = p('coldsloadGas')
+  const warmRead = p('warmstoragereadGas')
+  return (rs, gas) => {
+    const it = rs.interpreter as Interp & {
+      refundGas(amount: bigint, context?: string): void
+      subRefund(amount: bigint, context?: string): void
+    }
+    if (it.isStatic()) trap(EVMError.errorMessages.STATIC_STATE_CHANGE)
+    const [key, val] = rs.stack.peek(2) as [bigint, bigint]
+    const addr = rs.env.address
+    const a = addr.toString()
+    const k = slotHex(key)
+    const slot = `0x${k}` as Hex
+    const current = st.state.getStorageValue(a as `0x${string}`, slot)
+    const original = st.state.originalValue(a as `0x${string}`, slot)
+    if (rs.gasLeft <= sentry) trap(EVMError.errorMessages.OUT_OF_GAS)
+    const j = evm.journal
+    const ah = a.slice(2)
+    const warm = j.journal.get(ah)?.has(k) === true || j.alwaysWarmJournal.get(ah)?.has(k) === true
+    if (current === val) gas += warm ? warmRead : noop
+    else if (original === current) {
+      if (original === B0) gas += init
+      else {
+        if (val === B0) it.refundGas(clearRefund)
+        gas += clean
+      }
+    } else {
+      if (original !== B0) {
+        if (current === B0) it.subRefund(clearRefund)
+        else if (val === B0) it.refundGas(clearRefund)
+      }
+      if (original === val) {
+        if (original === B0) it.refundGas(warm ? init - warmRead : initRefund)
+        else it.refundGas(warm ? reset - cold - warmRead : cleanRefund)
+      }
+      gas += dirty
+    }
+    // accessStorageEIP2929 for SSTORE: only a cold slot costs (and is warmed)
+    if (!warm) {
+      const kb = new Uint8Array(32)
+      writeWord(kb, 0, key)
+      j.addWarmedStorage(addr.bytes, kb)
+      gas += cold
+    }
+    return gas
+  }
 }
 
 /** EIP-2929 SLOAD gas with string keys (journal.isWarmedStorage hexes the bytes each time). */
@@ -402,6 +477,7 @@ export async function enableFastEvm(evm: EVM, state: TxState): Promise<void> {
   const st: FastState = { analyses: new WeakMap(), state, common, idle: [] }
   const gas = syncGasHandlers(common)
   gas.set(0x54, sloadGas(e, common))
+  gas.set(0x55, sstoreGas(e, st, common))
   syncGas.set(e, gas)
   installHandlers(e, st)
   if (common.consensusType() !== 'poa')

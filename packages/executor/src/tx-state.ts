@@ -98,22 +98,23 @@ export class TxState implements StateManagerInterface {
   readonly storageReads = new Map<Address, Map<Hex, bigint>>()
   private readonly journal: JournalEntry[] = []
   private readonly checkpoints: number[] = []
-  private readonly originals = new Map<string, Uint8Array>()
+  private readonly originals = new Map<string, bigint>()
 
   readonly originalStorageCache = {
-    get: async (address: EjsAddress, key: Uint8Array): Promise<Uint8Array> => {
-      // Same rule as ethereumjs' OriginalStorageCache: the value at the first ask in this tx.
-      const addr = address.toString() as Address
-      const slot = toHex(key)
-      const id = addr + slot
-      let v = this.originals.get(id)
-      if (v === undefined) {
-        v = minimalBytes(this.getStorageValue(addr, slot))
-        this.originals.set(id, v)
-      }
-      return v
-    },
+    get: async (address: EjsAddress, key: Uint8Array): Promise<Uint8Array> =>
+      minimalBytes(this.originalValue(address.toString() as Address, toHex(key))),
     clear: (): void => {},
+  }
+
+  /** Same rule as ethereumjs' OriginalStorageCache: the value at the first ask in this tx. */
+  originalValue(address: Address, slot: Hex): bigint {
+    const id = address + slot
+    let v = this.originals.get(id)
+    if (v === undefined) {
+      v = this.getStorageValue(address, slot)
+      this.originals.set(id, v)
+    }
+    return v
   }
 
   /** Start a new transaction on `source`. */
@@ -274,7 +275,12 @@ export class TxState implements StateManagerInterface {
   // ---- StateManagerInterface (what @ethereumjs/evm calls) ----
 
   async getAccount(address: EjsAddress): Promise<EjsAccount | undefined> {
-    const a = this.getAccountValue(address.toString() as Address)
+    return this.ejsAccount(address.toString() as Address)
+  }
+
+  /** The account as the EVM wants it, synchronously (fast-evm's SSTORE re-reads it). */
+  ejsAccount(address: Address): EjsAccount | undefined {
+    const a = this.getAccountValue(address)
     if (a === undefined) return undefined
     // A fresh object each time: the EVM mutates accounts before putting them back.
     return new EjsAccount(a.nonce, a.balance, KECCAK256_RLP, hashBytes(a.codeHash))
