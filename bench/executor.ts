@@ -3,6 +3,8 @@
 // signature recovery is timed), our sequential executor, our ParallelExecutor (1, 2 workers).
 
 import os from 'node:os'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import { createBlock } from '@ethereumjs/block'
 import { createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common'
 import { createFeeMarket1559Tx } from '@ethereumjs/tx'
@@ -138,10 +140,17 @@ async function runTxRate(txs: RecoveredTx[], state: MemState): Promise<number> {
   return ejs.length / ((performance.now() - t0) / 1000)
 }
 
+// A full GC before each timed block: the heap holds a large in-memory world, and a major GC
+// landing in one block but not in another (it marks the whole heap) swung the same code by
+// 0.6-1.1x between neighbouring figures.
+v8.setFlagsFromString('--expose-gc')
+const fullGc = vm.runInNewContext('gc') as () => void
+
 /** Wall-clock rate, and the rate by this process's CPU time (robust to a busy machine). */
 async function timed(
   f: () => Promise<BlockResult>,
 ): Promise<{ rate: number; cpuRate: number; r: BlockResult }> {
+  fullGc()
   const c0 = process.cpuUsage()
   const t0 = performance.now()
   const r = await f()
