@@ -10,10 +10,9 @@
 // poll of lanes_syncStatus) to the L1 block holding its commit and to the batcher seeing it
 // confirmed, against the target max delay + 2 L1 blocks; load average and CPU per process.
 // DA bound: anvil Cancun takes at most 6 blobs per L1 block (target 3): 6 × 130,044 B per block.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { BLOB_PAYLOAD_BYTES, loadKzg, RpcBlockSource } from '@lanes/batcher'
 import { type L1Env, L2_CHAIN_ID, startBatcherEnv, startL1Env } from '@lanes/batcher/testing'
 import {
@@ -25,11 +24,12 @@ import {
   toHex,
   type UnsignedTxFields,
 } from '@lanes/core'
-import { ANVIL_KEYS, spawnOwned, stopProcess } from '@lanes/test/harness'
+import { ANVIL_KEYS } from '@lanes/test/harness'
 import { createWalletClient, http, toBlobs } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { report } from './machine.js'
+import { startBenchSequencer } from './sequencer-process.js'
 
 const SECONDS = Number(process.env.LANES_BENCH_SECONDS ?? 60)
 const L1_BLOCK_S = Number(process.env.LANES_BENCH_L1_BLOCK_S ?? 2)
@@ -152,52 +152,14 @@ async function warmAnvilBlobs(l1: L1Env): Promise<void> {
   await l1.client.waitForTransactionReceipt({ hash, timeout: 120_000 })
 }
 
-async function startSequencer(dir: string, redisUrl: string, prefix: string) {
-  const alloc: Record<string, { balance: string }> = {}
-  for (const a of addresses) alloc[a] = { balance: (10n ** 22n).toString() }
-  const vault = '0x4200000000000000000000000000000000000019'
-  writeFileSync(
-    join(dir, 'genesis.json'),
-    JSON.stringify({
-      chainId: Number(L2_CHAIN_ID),
-      timestamp: Math.floor(Date.now() / 1000),
-      gasLimit: '1000000000',
-      blockTimeMs: BLOCK_MS,
-      minBaseFee: '1000000',
-      feeVaults: { baseFee: vault, priorityFee: vault, l1Fee: vault },
-      alloc,
-    }),
-  )
-  const child = spawnOwned(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('../apps/sequencer/src/main.ts', import.meta.url)),
-      ...['--genesis', join(dir, 'genesis.json'), '--data-dir', join(dir, 'seq')],
-      ...['--port', '0', '--block-time-ms', String(BLOCK_MS)],
-      ...['--redis-url', redisUrl, '--queue-prefix', prefix],
-    ],
-    { env: { ...process.env, LANES_LOG_LEVEL: 'warn' } },
-  )
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`sequencer did not start: ${out}`)), 60_000)
-    child.stderr?.on('data', (d) => {
-      out += d
-    })
-    child.stdout?.on('data', (d) => {
-      out += d
-      const m = /"url":"([^"]+)"/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        child.stderr?.on('data', (d) => process.stderr.write(d))
-        resolve(m[1]!)
-      }
-    })
-    child.once('exit', (code) => reject(new Error(`sequencer exited ${code}: ${out.slice(-2000)}`)))
+function startSequencer(dir: string, redisUrl: string, prefix: string) {
+  return startBenchSequencer({
+    dir,
+    chainId: L2_CHAIN_ID,
+    blockTimeMs: BLOCK_MS,
+    senders: addresses,
+    args: ['--redis-url', redisUrl, '--queue-prefix', prefix],
   })
-  return { url, pid: child.pid, stop: () => stopProcess(child, 10_000) }
 }
 
 const loadStart = load()

@@ -12,7 +12,7 @@
 // the figures cover the txs acknowledged until then, marked STALLED in the notes.
 // Env: BENCH_SEQ_TXS (default 20000), BENCH_SEQ_ONLY=lanes|anvil, BENCH_SEQ_DEBUG=1 (batch
 // timings on stderr), LANES_BENCH_PROF=<dir> (CPU profile of the sequencer process).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,8 +24,9 @@ import {
   toHex,
   type UnsignedTxFields,
 } from '@lanes/core'
-import { spawnOwned, startAnvil, stopProcess } from '@lanes/test/harness'
+import { startAnvil } from '@lanes/test/harness'
 import { report } from './machine.js'
+import { type BenchSequencer, startBenchSequencer } from './sequencer-process.js'
 
 const TXS = Number(process.env.BENCH_SEQ_TXS ?? 20_000)
 const SENDERS = 1000
@@ -283,70 +284,18 @@ function threadCpu(pid: number | undefined): Map<string, [number, number]> {
   return out
 }
 
-async function startLanes(
-  dir: string,
-): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
-  const alloc: Record<string, { balance: string }> = {}
-  for (const a of addresses) alloc[a] = { balance: (10n ** 22n).toString() }
-  const genesisPath = join(dir, 'genesis.json')
-  writeFileSync(
-    genesisPath,
-    JSON.stringify({
-      chainId: Number(LANES_CHAIN),
-      timestamp: Math.floor(Date.now() / 1000),
-      gasLimit: '1000000000',
-      blockTimeMs: 250,
-      minBaseFee: '1000000',
-      feeVaults: {
-        baseFee: '0x4200000000000000000000000000000000000019',
-        priorityFee: '0x4200000000000000000000000000000000000019',
-        l1Fee: '0x4200000000000000000000000000000000000019',
-      },
-      alloc,
-    }),
-  )
-  const child = spawnOwned(
-    process.execPath,
-    [
-      // LANES_BENCH_PROF=<dir>: CPU-profile the sequencer process
-      ...(process.env.LANES_BENCH_PROF
-        ? ['--cpu-prof', '--cpu-prof-dir', process.env.LANES_BENCH_PROF]
-        : []),
-      // as the devnet starts it (infra/src/devnet-lib.ts)
-      '--max-semi-space-size=64',
-      '--import',
-      'tsx',
-      MAIN,
-      '--genesis',
-      genesisPath,
-      '--data-dir',
-      join(dir, 'data'),
-      '--port',
-      '0',
-    ],
-    { env: { ...process.env, LANES_LOG_LEVEL: 'warn' } },
-  )
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`sequencer did not start: ${out}`)), 60_000)
-    child.stderr?.on('data', (d) => {
-      out += d
-    })
-    child.stdout?.on('data', (d) => {
-      out += d
-      const m = /"url":"([^"]+)"/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        // warnings and errors of the sequencer stay visible during the run
-        child.stderr?.on('data', (d) => process.stderr.write(d))
-        resolve(m[1]!)
-      }
-    })
-    child.once('exit', (code, sig) => {
-      reject(new Error(`sequencer exited ${code ?? sig} before listening: ${out.slice(-2000)}`))
-    })
+function startLanes(dir: string): Promise<BenchSequencer> {
+  return startBenchSequencer({
+    dir,
+    chainId: LANES_CHAIN,
+    blockTimeMs: 250,
+    senders: addresses,
+    main: MAIN,
+    // LANES_BENCH_PROF=<dir>: CPU-profile the sequencer process
+    nodeArgs: process.env.LANES_BENCH_PROF
+      ? ['--cpu-prof', '--cpu-prof-dir', process.env.LANES_BENCH_PROF]
+      : [],
   })
-  return { url, pid: child.pid, stop: () => stopProcess(child, 10_000) }
 }
 
 /** anvil with the bench senders funded; blockTime undefined = automine */
