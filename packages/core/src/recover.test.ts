@@ -6,23 +6,31 @@ import { describe, expect, it } from 'vitest'
 import { decodeTransaction, SECP256K1_N } from './decode.js'
 import { fromHex, toHex } from './hex.js'
 import { recoverAddress, recoverAddressInto, recoverSender, recoveryBackend } from './recover.js'
+import { recoverAddonStatus } from './recover-addon.js'
 import { serializeSignedTx } from './serialize.js'
 import { InvalidSenderError } from './tx-errors.js'
 import { privateKeyArb, signFields, unsignedTxArb } from './tx-fixtures.js'
+import type { SignedTx } from './types.js'
 
 describe('sender recovery', () => {
-  it('uses the native module here', () => {
-    expect(recoveryBackend()).toBe('native')
+  // The addon is built by `npm ci` (native/build.mjs) wherever a C compiler and Node's
+  // headers exist, as on every machine this project's CI runs on.
+  it('uses our libsecp256k1 addon here (else: install gcc, then `npm rebuild @lanes/core`)', () => {
+    expect(recoverAddonStatus).toBe('loaded')
+    expect(recoveryBackend()).toBe('addon')
   })
 
-  it('the noble fallback recovers the same senders as native', () => {
+  it('all three backends recover the same senders', () => {
     fc.assert(
       fc.property(unsignedTxArb(), privateKeyArb, (f, key) => {
         const tx = decodeTransaction(serializeSignedTx(signFields(f, fromHex(key))), {
           chainId: f.chainId,
         })
-        expect(recoverAddress(tx, 'noble')).toBe(recoverAddress(tx, 'native'))
-        expect(recoverSender(tx)).toBe(recoverAddress(tx, 'native'))
+        const viem = privateKeyToAccount(key).address.toLowerCase()
+        expect(recoverAddress(tx, 'addon')).toBe(viem)
+        expect(recoverAddress(tx, 'native')).toBe(viem)
+        expect(recoverAddress(tx, 'noble')).toBe(viem)
+        expect(recoverSender(tx)).toBe(viem)
       }),
       { numRuns: 100 },
     )
@@ -30,7 +38,7 @@ describe('sender recovery', () => {
 
   it('invalid signatures throw InvalidSenderError on both backends', () => {
     const hash = new Uint8Array(32).fill(9)
-    for (const backend of ['native', 'noble'] as const) {
+    for (const backend of ['addon', 'native', 'noble'] as const) {
       const bad = [
         { r: 0n, s: 1n },
         { r: 1n, s: SECP256K1_N / 2n + 1n }, // high s
@@ -45,8 +53,10 @@ describe('sender recovery', () => {
       }
     }
     const out = new Uint8Array(20)
-    expect(recoverAddressInto(hash, new Uint8Array(64), 0, out, 0)).toBe(false)
-    expect(recoverAddressInto(hash, new Uint8Array(64).fill(1), 2, out, 0)).toBe(false)
+    for (const backend of ['addon', 'native', 'noble'] as const) {
+      expect(recoverAddressInto(hash, new Uint8Array(64), 0, out, 0, backend)).toBe(false)
+      expect(recoverAddressInto(hash, new Uint8Array(64).fill(1), 2, out, 0, backend)).toBe(false)
+    }
   })
 
   it('a tampered hash recovers a different address, never the signer', () => {
@@ -72,11 +82,10 @@ describe('sender recovery', () => {
     expect(recoverSender(tx)).not.toBe(good)
   })
 
-  it('falls back to noble with one warning when the native module cannot load', () => {
-    const sigs = fc.sample(fc.tuple(unsignedTxArb(), privateKeyArb), { numRuns: 5, seed: 7 })
-    const txs = sigs.map(([f, key]) =>
-      decodeTransaction(serializeSignedTx(signFields(f, fromHex(key))), { chainId: f.chainId }),
-    )
+  const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
+
+  /** recovers `txs` in a child process where the LANES_TEST_BLOCK libraries cannot load */
+  function recoverInChild(txs: SignedTx[], block: 'addon' | 'both') {
     const arg = JSON.stringify(
       txs.map((t) => ({
         h: toHex(t.signingHash).slice(2),
@@ -85,7 +94,6 @@ describe('sender recovery', () => {
         v: t.yParity,
       })),
     )
-    const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
     const child = spawnSync(
       process.execPath,
       [
@@ -96,15 +104,36 @@ describe('sender recovery', () => {
         fixture('recover-fallback.ts'),
         arg,
       ],
-      { encoding: 'utf8', timeout: 30_000 },
+      { encoding: 'utf8', timeout: 30_000, env: { ...process.env, LANES_TEST_BLOCK: block } },
     )
     expect(child.status, child.stderr).toBe(0)
     const out = JSON.parse(child.stdout) as { backend: string; senders: string[] }
+    return { ...out, stderr: child.stderr.split('\n') }
+  }
+
+  const sampleTxs = () =>
+    fc
+      .sample(fc.tuple(unsignedTxArb(), privateKeyArb), { numRuns: 5, seed: 7 })
+      .map(([f, key]) =>
+        decodeTransaction(serializeSignedTx(signFields(f, fromHex(key))), { chainId: f.chainId }),
+      )
+
+  it('falls back to the secp256k1 package with one warning when the addon cannot load', () => {
+    const txs = sampleTxs()
+    const out = recoverInChild(txs, 'addon')
+    expect(out.backend).toBe('native')
+    expect(out.senders).toEqual(txs.map((t) => recoverSender(t)))
+    const warnings = out.stderr.filter((l) => l.includes('sender-recovery addon unavailable'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('npm rebuild @lanes/core')
+  })
+
+  it('falls back to noble with warnings when no native library can load', () => {
+    const txs = sampleTxs()
+    const out = recoverInChild(txs, 'both')
     expect(out.backend).toBe('noble')
     expect(out.senders).toEqual(txs.map((t) => recoverSender(t)))
-    const warnings = child.stderr
-      .split('\n')
-      .filter((l) => l.includes('native secp256k1 unavailable'))
+    const warnings = out.stderr.filter((l) => l.includes('native secp256k1 unavailable'))
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toContain('@noble/curves')
   })

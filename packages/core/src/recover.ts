@@ -5,6 +5,12 @@ import { SECP256K1_HALF_N, SECP256K1_N } from './decode.js'
 import type { Address } from './hex.js'
 import { toHex } from './hex.js'
 import { keccak256 } from './keccak.js'
+import {
+  RECOVERY_ITEM_BYTES,
+  RECOVERY_OUT_BYTES,
+  recoverAddon,
+  recoverAddonStatus,
+} from './recover-addon.js'
 import { InvalidSenderError } from './tx-errors.js'
 
 /** What sender recovery needs from a transaction (a SignedTx has all of it). */
@@ -15,7 +21,12 @@ export type RecoveryItem = {
   yParity: 0 | 1
 }
 
-export type RecoveryBackend = 'native' | 'noble'
+/**
+ * addon: our build of libsecp256k1 0.2.0 (native/recover.c), whole chunks per call;
+ * native: the `secp256k1` package's prebuilt 2019 libsecp256k1, one call per item;
+ * noble: @noble/curves, pure JS (viem's path), ~20x slower.
+ */
+export type RecoveryBackend = 'addon' | 'native' | 'noble'
 
 type NativeSecp256k1 = {
   ecdsaRecover(
@@ -55,8 +66,22 @@ function loadNative(): NativeSecp256k1 | null {
   return native
 }
 
-/** Which implementation recovery uses in this thread (loads it on first call). */
+let warnedAddon = false
+
+/**
+ * Which implementation recovery uses in this thread (loads it on first call).
+ * LANES_SECP256K1=package skips our addon, =noble both native libraries.
+ */
 export function recoveryBackend(): RecoveryBackend {
+  if (recoverAddon) return 'addon'
+  if (isMainThread && !warnedAddon && process.env.LANES_SECP256K1 === undefined) {
+    warnedAddon = true
+    console.warn(
+      `[lanes] sender-recovery addon unavailable (${recoverAddonStatus}); using the ` +
+        "secp256k1 package's library, recovery will be ~1.4x slower. To fix: install a C " +
+        'compiler, then run `npm rebuild @lanes/core`',
+    )
+  }
   return loadNative() ? 'native' : 'noble'
 }
 
@@ -78,11 +103,13 @@ function isZero32(a: Uint8Array, off: number): boolean {
 }
 
 const pub65 = new Uint8Array(65)
+const oneIn = new Uint8Array(RECOVERY_ITEM_BYTES)
+const oneOut = new Uint8Array(RECOVERY_OUT_BYTES)
 
 /**
  * Recovers the sender into `out[outOffset..+20]` from a 32-byte hash and a 64-byte r‖s
  * signature. Applies geth's ValidateSignatureValues (homestead: low s). Returns false for
- * an invalid signature instead of throwing: the hot loop of the worker pool.
+ * an invalid signature instead of throwing.
  */
 export function recoverAddressInto(
   hash: Uint8Array,
@@ -93,11 +120,19 @@ export function recoverAddressInto(
   backend: RecoveryBackend = recoveryBackend(),
 ): boolean {
   if (hash.length !== 32 || sig64.length !== 64 || (recid !== 0 && recid !== 1)) return false
+  if (backend === 'addon' && recoverAddon) {
+    oneIn.set(hash, 0)
+    oneIn.set(sig64, 32)
+    oneIn[96] = recid
+    if (recoverAddon.recoverBatch(oneIn, oneOut, 1) !== 1) return false
+    out.set(oneOut.subarray(1), outOffset)
+    return true
+  }
   if (isZero32(sig64, 0) || compare32(sig64, 0, N_BYTES) >= 0) return false
   if (isZero32(sig64, 32) || compare32(sig64, 32, HALF_N_BYTES) > 0) return false
   let pub: Uint8Array
   try {
-    const lib = backend === 'native' ? loadNative() : null
+    const lib = backend === 'noble' ? null : loadNative()
     if (lib) pub = lib.ecdsaRecover(sig64, recid, hash, false, pub65)
     else {
       const sig = nobleSecp256k1.Signature.fromBytes(sig64, 'compact').addRecoveryBit(recid)
@@ -108,6 +143,35 @@ export function recoverAddressInto(
   }
   out.set(keccak256(pub.subarray(1)).subarray(12), outOffset)
   return true
+}
+
+/**
+ * Recovers `n` packed items (RECOVERY_ITEM_BYTES each: hash ‖ r ‖ s ‖ yParity) into
+ * `output` (RECOVERY_OUT_BYTES each: ok ‖ address): the hot loop of the worker pool, one
+ * native call for the whole chunk when the addon is built.
+ */
+export function recoverPacked(
+  input: Uint8Array,
+  output: Uint8Array,
+  n: number,
+  backend: RecoveryBackend = recoveryBackend(),
+): void {
+  if (backend === 'addon' && recoverAddon) {
+    recoverAddon.recoverBatch(input, output, n)
+    return
+  }
+  for (let i = 0; i < n; i++) {
+    const at = i * RECOVERY_ITEM_BYTES
+    const ok = recoverAddressInto(
+      input.subarray(at, at + 32),
+      input.subarray(at + 32, at + 96),
+      input[at + 96]!,
+      output,
+      i * RECOVERY_OUT_BYTES + 1,
+      backend,
+    )
+    output[i * RECOVERY_OUT_BYTES] = ok ? 1 : 0
+  }
 }
 
 /** Writes a bigint < 2^256 as 32 big-endian bytes at `offset` of `view`. */

@@ -4,12 +4,8 @@ import { LanesError } from './errors.js'
 import type { Address } from './hex.js'
 import { toHex } from './hex.js'
 import { type RecoveryItem, recoveryBackend, writeUint256 } from './recover.js'
+import { RECOVERY_ITEM_BYTES, RECOVERY_OUT_BYTES } from './recover-addon.js'
 import { InvalidSenderError } from './tx-errors.js'
-
-/** Packed input per item: signingHash(32) ‖ r(32) ‖ s(32) ‖ yParity(1). */
-export const RECOVERY_ITEM_BYTES = 97
-/** Packed output per item: ok(1) ‖ address(20). */
-export const RECOVERY_OUT_BYTES = 21
 
 export type RecoverRequest = { id: number; n: number; buf: ArrayBuffer }
 export type RecoverResponse = { id: number; buf: ArrayBuffer }
