@@ -25,6 +25,7 @@ import {
   type UnsignedTxFields,
 } from '@lanes/core'
 import { startAnvil } from '@lanes/test/harness'
+import { postJson } from './http-post.js'
 import { report } from './machine.js'
 import { type BenchSequencer, startBenchSequencer } from './sequencer-process.js'
 
@@ -72,19 +73,9 @@ function signAll(chainId: bigint): Hex[] {
 
 type RpcResult = { id: number; result?: unknown; error?: { message: string } }
 
-async function post(
-  url: string,
-  body: unknown,
-  timeoutMs = 60_000,
-): Promise<RpcResult[] | RpcResult> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    // fail loudly instead of waiting for undici's 300 s headers timeout
-    signal: AbortSignal.timeout(timeoutMs),
-  })
-  return (await res.json()) as RpcResult[] | RpcResult
+function post(url: string, body: unknown, timeoutMs = 60_000): Promise<RpcResult[] | RpcResult> {
+  const text = typeof body === 'string' ? body : JSON.stringify(body)
+  return postJson(url, text, timeoutMs) as Promise<RpcResult[] | RpcResult>
 }
 
 async function call(url: string, method: string, params: unknown[] = []): Promise<unknown> {
@@ -143,8 +134,20 @@ async function run(url: string, raws: Hex[], watchWhileSending = true): Promise<
     }
   })()
 
-  const batches: Hex[][] = []
-  for (let i = 0; i < raws.length; i += BATCH) batches.push(raws.slice(i, i + BATCH))
+  // request bodies built before the clock starts, as the txs were signed: the load generator
+  // shares the 2 cores with the node under test, so it should spend as little as it can
+  const batches: string[] = []
+  for (let i = 0; i < raws.length; i += BATCH)
+    batches.push(
+      JSON.stringify(
+        raws.slice(i, i + BATCH).map((raw, id) => ({
+          jsonrpc: '2.0',
+          id,
+          method: 'eth_sendRawTransaction',
+          params: [raw],
+        })),
+      ),
+    )
   const t0 = performance.now()
   let next = 0
   let stalled = false
@@ -158,16 +161,7 @@ async function run(url: string, raws: Hex[], watchWhileSending = true): Promise<
       const sent = performance.now()
       let res: RpcResult[]
       try {
-        res = (await post(
-          url,
-          batch.map((raw, id) => ({
-            jsonrpc: '2.0',
-            id,
-            method: 'eth_sendRawTransaction',
-            params: [raw],
-          })),
-          STALL_MS,
-        )) as RpcResult[]
+        res = (await post(url, batch, STALL_MS)) as RpcResult[]
       } catch (error) {
         if ((error as Error).name !== 'TimeoutError') throw error
         // a node that stops answering: report what it did until then, not a hung bench
@@ -339,13 +333,21 @@ try {
     try {
       const cpu0 = cpuSeconds(node.pid)
       const threads0 = threadCpu(node.pid)
+      const clientThreads0 = threadCpu(process.pid)
       const client0 = process.cpuUsage()
       lanes = await run(node.url, raws)
       lanesCpuUs = ((cpuSeconds(node.pid) - cpu0) * 1e6) / TXS
       if (process.env.BENCH_SEQ_THREADS === '1') {
         // the load generator shares the 2 cores: its CPU per tx is part of the budget too
         const c = process.cpuUsage(client0)
-        process.stderr.write(`bench client: ${round((c.user + c.system) / TXS)} us/tx\n`)
+        process.stderr.write(
+          `bench client: ${round((c.user + c.system) / TXS)} us/tx (sys ${round(c.system / TXS)})\n`,
+        )
+        for (const [t, [user, sys]] of threadCpu(process.pid)) {
+          const [user0, sys0] = clientThreads0.get(t) ?? [0, 0]
+          const us = ((user + sys - user0 - sys0) * 1e6) / TXS
+          if (us >= 1) process.stderr.write(`client thread ${t}: ${round(us)} us/tx\n`)
+        }
         // where the block time goes: the builder's own timing histograms (sums over the run)
         const text = await (await fetch(`${node.url}/metrics`)).text()
         for (const line of text.split('\n'))
