@@ -2,9 +2,11 @@ import {
   type Account,
   type Address,
   bytesToBigint,
+  EMPTY_CODE_HASH,
   equalBytes,
   fromHex,
   type Hex,
+  keccak256,
   type StateDiff,
   type StateReader,
   toHex,
@@ -36,16 +38,31 @@ CREATE TABLE IF NOT EXISTS ws_code (hash BLOB PRIMARY KEY, code BLOB NOT NULL) W
 
 const view = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 
+/** account rows per multi-row INSERT (as @lanes/state-tree's SqliteNodeStore does for nodes) */
+const ROWS_PER_INSERT = 64
+/** addresses whose bytes and leaf keys are kept (about 10 MB when full) */
+const KEY_CACHE_SIZE = 50_000
+
+const EMPTY_CODE = Buffer.from(EMPTY_CODE_HASH.slice(2), 'hex')
+
+/**
+ * nonce32 ‖ balance32 ‖ codeHash: the flat row, and also the preimage of the account's leaf
+ * value (@lanes/state-tree accountValue), so one encoding serves both.
+ */
 function encodeAccount(a: Account): Buffer {
   const out = Buffer.allocUnsafe(96)
   writeWord(out, 0, a.nonce)
   writeWord(out, 32, a.balance)
-  if (out.write(a.codeHash.slice(2), 64, 32, 'hex') !== 32)
+  if (a.codeHash === EMPTY_CODE_HASH) EMPTY_CODE.copy(out, 64)
+  else if (a.codeHash.length !== 66 || out.write(a.codeHash.slice(2), 64, 32, 'hex') !== 32)
     throw new TypeError(`bad code hash ${a.codeHash}`)
   return out
 }
 
-/** a uint256 as 32 big-endian bytes at `off`, without the hex round trip of bigintToBytes32 */
+/**
+ * a uint256 as 32 big-endian bytes at `off`, 64 bits at a time: no hex round trip (balances
+ * are above 2^64 as soon as an account holds 19 ETH)
+ */
 function writeWord(out: Buffer, off: number, v: bigint): void {
   if (v < 0n) throw new RangeError('negative value')
   if (v < 0x10000000000000000n) {
@@ -53,9 +70,12 @@ function writeWord(out: Buffer, off: number, v: bigint): void {
     out.writeBigUInt64BE(v, off + 24)
     return
   }
-  const hex = v.toString(16)
-  if (hex.length > 64) throw new RangeError('value does not fit in 32 bytes')
-  out.write(hex.padStart(64, '0'), off, 32, 'hex')
+  let rest = v
+  for (let at = off + 24; at >= off; at -= 8) {
+    out.writeBigUInt64BE(BigInt.asUintN(64, rest), at)
+    rest >>= 64n
+  }
+  if (rest !== 0n) throw new RangeError('value does not fit in 32 bytes')
 }
 
 /** bytes of an address, slot or hash as a view into Node's pool: keys for one statement */
@@ -89,6 +109,30 @@ export class SqliteWorldState implements WorldStatePort {
   readonly #latest = new Map<Address, Account | null>()
   /** the tree's latest version as of the last applyDiff / reset */
   #version: bigint | undefined
+  /** bind values of one multi-row account insert */
+  readonly #rows: unknown[] = new Array(3 * ROWS_PER_INSERT)
+  /**
+   * address bytes and leaf key (keccak of the address) per address: the same senders change in
+   * block after block. Cleared when full, so it stays bounded whatever the number of accounts.
+   */
+  readonly #keys = new Map<Address, { bytes: Buffer; leaf: Uint8Array }>()
+
+  #keyOf(address: Address): { bytes: Buffer; leaf: Uint8Array } {
+    let k = this.#keys.get(address)
+    if (!k) {
+      // key() first: a malformed address fails as it did when the row was written first
+      const pooled = key(address)
+      const leafKey = accountKey(address)
+      if (this.#keys.size >= KEY_CACHE_SIZE) this.#keys.clear()
+      // memory of its own (a view into Node's buffer pool would pin an 8 KiB slab per entry)
+      const own = Buffer.alloc(pooled.length + 32)
+      pooled.copy(own, 0)
+      own.set(leafKey, pooled.length)
+      k = { bytes: own.subarray(0, pooled.length), leaf: own.subarray(pooled.length) }
+      this.#keys.set(address, k)
+    }
+    return k
+  }
 
   constructor(db: SqliteDatabase) {
     this.#db = db
@@ -116,6 +160,14 @@ export class SqliteWorldState implements WorldStatePort {
       code: db.prepare<[Buffer], { code: Buffer }>('SELECT code FROM ws_code WHERE hash = ?'),
       putAccount: db.prepare<[Buffer, number, Buffer | null]>(
         'INSERT OR REPLACE INTO ws_account (address, version, account) VALUES (?, ?, ?)',
+      ),
+      // one statement step per ROWS_PER_INSERT rows instead of per row; rows apply in order,
+      // so a later spelling of the same address still wins as with one statement per row
+      putAccounts: db.prepare<unknown[]>(
+        `INSERT OR REPLACE INTO ws_account (address, version, account) VALUES ${Array.from(
+          { length: ROWS_PER_INSERT },
+          () => '(?, ?, ?)',
+        ).join(', ')}`,
       ),
       putStorage: db.prepare<[Buffer, Buffer, number, Buffer]>(
         'INSERT OR REPLACE INTO ws_storage (address, slot, version, value) VALUES (?, ?, ?, ?)',
@@ -153,12 +205,26 @@ export class SqliteWorldState implements WorldStatePort {
     for (const [hash, code] of diff.code) this.#q.putCode.run(view(fromHex(hash)), view(code))
     // the latest-version cache moves to this version: the diff holds every account it changed
     let mixedCase = false
+    const rows = this.#rows
+    let r = 0
     for (const [address, account] of diff.accounts) {
-      this.#q.putAccount.run(key(address), v, account ? encodeAccount(account) : null)
-      updates.push({ key: accountKey(address), value: account ? accountValue(account) : null })
+      const k = this.#keyOf(address)
+      const row = account ? encodeAccount(account) : null
+      rows[r++] = k.bytes
+      rows[r++] = v
+      rows[r++] = row
+      if (r === rows.length) {
+        this.#q.putAccounts.run(rows)
+        r = 0
+      }
+      // the row is the leaf value's preimage (accountValue would encode it a second time)
+      updates.push({ key: k.leaf, value: row ? keccak256(row) : null })
       if (address === address.toLowerCase()) this.#latest.set(address, account ?? null)
       else mixedCase = true
     }
+    for (let i = 0; i < r; i += 3)
+      this.#q.putAccount.run(rows[i] as Buffer, v, rows[i + 2] as Buffer | null)
+    rows.fill(undefined) // no buffers kept alive past the write
     // a read under another spelling of a changed address could hit a stale entry
     if (mixedCase) this.#latest.clear()
     for (const [address, slots] of diff.storage) {
