@@ -10,7 +10,7 @@
 // read from the senders' nonces after the last submission, without latency figures. anvil can
 // also stall outright under this load (no answer to a batch for 20 s): the run then stops and
 // the figures cover the txs acknowledged until then, marked STALLED in the notes.
-// Env: BENCH_SEQ_TXS (default 20000), BENCH_SEQ_ONLY=lanes|anvil, BENCH_SEQ_DEBUG=1 (batch
+// Env: BENCH_SEQ_TXS (default 20000), BENCH_SEQ_WARMUP (default 2000), BENCH_SEQ_ONLY=lanes|anvil, BENCH_SEQ_DEBUG=1 (batch
 // timings on stderr), LANES_BENCH_PROF=<dir> (CPU profile of the sequencer process).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -38,6 +38,8 @@ const LANES_CHAIN = 42_069n
 const MAIN =
   process.env.BENCH_SEQ_MAIN ??
   fileURLToPath(new URL('../apps/sequencer/src/main.ts', import.meta.url))
+/** how often the inclusion watcher asks for the head (BENCH_SEQ_WATCH_MS, default 10) */
+const WATCH_MS = Number(process.env.BENCH_SEQ_WATCH_MS ?? 10)
 const DEBUG = process.env.BENCH_SEQ_DEBUG === '1'
 /** a batch unanswered this long counts as a stalled node */
 const STALL_MS = 20_000
@@ -47,17 +49,26 @@ const keys = Array.from({ length: SENDERS }, (_, i) =>
   fromHex(`0x${(BigInt(i) + 0x5000n).toString(16).padStart(64, '0')}`),
 )
 const addresses = keys.map((k) => addressOf(k) as Hex)
+// Warm-up before the clock starts, for Lanes and anvil alike: BENCH_SEQ_WARMUP txs (default
+// 2000, 0 = none) from 100 other senders, all sealed before the run. Without it the run also
+// pays the node's start-up work (worker threads loading their modules, the JIT): ~0.4 CPU-s of
+// a 20k-tx Lanes run, i.e. ~20 us/tx that a running sequencer does not spend.
+const WARMUP = Number(process.env.BENCH_SEQ_WARMUP ?? 2000)
+const warmKeys = Array.from({ length: 100 }, (_, i) =>
+  fromHex(`0x${(BigInt(i) + 0x9000n).toString(16).padStart(64, '0')}`),
+)
+const warmAddresses = warmKeys.map((k) => addressOf(k) as Hex)
 const RECIPIENT = '0x000000000000000000000000000000000000beef' as Hex
 
-/** nonce-major order: batch k holds 100 different senders. */
-function signAll(chainId: bigint): Hex[] {
+/** `count` transfers in nonce-major order: batch k holds 100 different senders. */
+function signAll(chainId: bigint, from = keys, count = TXS): Hex[] {
   const out: Hex[] = []
-  for (let i = 0; i < TXS; i++) {
-    const s = i % SENDERS
+  for (let i = 0; i < count; i++) {
+    const s = i % from.length
     const f: UnsignedTxFields = {
       type: 2,
       chainId,
-      nonce: BigInt(Math.floor(i / SENDERS)),
+      nonce: BigInt(Math.floor(i / from.length)),
       gasLimit: 21_000n,
       to: RECIPIENT,
       value: 1n,
@@ -66,7 +77,7 @@ function signAll(chainId: bigint): Hex[] {
       maxPriorityFeePerGas: 1_000_000_000n,
       accessList: [],
     }
-    out.push(toHex(signTransaction(keys[s]!, f)))
+    out.push(toHex(signTransaction(from[s]!, f)))
   }
   return out
 }
@@ -130,7 +141,7 @@ async function run(url: string, raws: Hex[], watchWhileSending = true): Promise<
         }
         for (const h of block.transactions) includedAt.set(h, now)
       }
-      await new Promise((r) => setTimeout(r, 10))
+      await new Promise((r) => setTimeout(r, WATCH_MS))
     }
   })()
 
@@ -230,8 +241,44 @@ async function run(url: string, raws: Hex[], watchWhileSending = true): Promise<
   }
 }
 
+/** Sends the warm-up txs in batches and waits until all of them are in blocks. */
+async function warmUp(url: string, chainId: bigint): Promise<void> {
+  if (WARMUP <= 0) return
+  const raws = signAll(chainId, warmKeys, WARMUP)
+  for (let i = 0; i < raws.length; i += BATCH) {
+    const body = raws.slice(i, i + BATCH).map((raw, id) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'eth_sendRawTransaction',
+      params: [raw],
+    }))
+    const res = (await post(url, body)) as RpcResult[]
+    const bad = res.find((r) => typeof r.result !== 'string')
+    if (bad) throw new Error(`warm-up tx rejected: ${bad.error?.message}`)
+  }
+  // txpool_status (one cheap call) until the pool is empty, then the nonces once: anvil's
+  // interval miner stalls while batches of nonce reads keep arriving every few ms
+  const deadline = performance.now() + 60_000
+  while (performance.now() < deadline) {
+    const pool = (await call(url, 'txpool_status')) as { pending: string; queued: string }
+    if (BigInt(pool.pending) + BigInt(pool.queued) === 0n) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const n = warmKeys.length
+  const want = new Map<number, bigint>()
+  for (let s = 0; s < Math.min(n, WARMUP); s++)
+    want.set(s, BigInt(Math.floor((WARMUP - 1 - s) / n) + 1))
+  if ((await waitForNonces(url, want, deadline, warmAddresses)) === undefined)
+    throw new Error('warm-up txs not sealed within 60 s')
+}
+
 /** Polls the senders' nonces until each reached `want`; the time it happened, if it did. */
-async function waitForNonces(url: string, want: Map<number, bigint>, deadline: number) {
+async function waitForNonces(
+  url: string,
+  want: Map<number, bigint>,
+  deadline: number,
+  senders: readonly Hex[] = addresses,
+) {
   let left = [...want.keys()]
   while (left.length > 0 && performance.now() < deadline) {
     const res = (await post(
@@ -240,7 +287,7 @@ async function waitForNonces(url: string, want: Map<number, bigint>, deadline: n
         jsonrpc: '2.0',
         id,
         method: 'eth_getTransactionCount',
-        params: [addresses[s], 'latest'],
+        params: [senders[s], 'latest'],
       })),
     )) as RpcResult[]
     const now = performance.now()
@@ -283,7 +330,7 @@ function startLanes(dir: string): Promise<BenchSequencer> {
     dir,
     chainId: LANES_CHAIN,
     blockTimeMs: 250,
-    senders: addresses,
+    senders: [...addresses, ...warmAddresses],
     main: MAIN,
     // LANES_BENCH_PROF=<dir>: CPU-profile the sequencer process
     nodeArgs: process.env.LANES_BENCH_PROF
@@ -296,14 +343,16 @@ function startLanes(dir: string): Promise<BenchSequencer> {
 async function runAnvil(blockTime: number | undefined, watchWhileSending: boolean) {
   const anvil = await startAnvil(blockTime === undefined ? {} : { blockTime })
   try {
-    const fund = addresses.map((a, id) => ({
+    const fund = [...addresses, ...warmAddresses].map((a, id) => ({
       jsonrpc: '2.0',
       id,
       method: 'anvil_setBalance',
       params: [a, '0x21e19e0c9bab2400000'],
     }))
     for (let i = 0; i < fund.length; i += 100) await post(anvil.url, fund.slice(i, i + 100))
-    return await run(anvil.url, signAll(BigInt(anvil.chainId)), watchWhileSending)
+    const raws = signAll(BigInt(anvil.chainId))
+    await warmUp(anvil.url, BigInt(anvil.chainId))
+    return await run(anvil.url, raws, watchWhileSending)
   } catch (error) {
     process.stderr.write(`anvil output (last lines): ${anvil.output().slice(-1500)}\n`)
     throw error
@@ -331,6 +380,7 @@ try {
     const raws = signAll(LANES_CHAIN)
     const node = await startLanes(dir)
     try {
+      await warmUp(node.url, LANES_CHAIN)
       const cpu0 = cpuSeconds(node.pid)
       const threads0 = threadCpu(node.pid)
       const clientThreads0 = threadCpu(process.pid)
