@@ -10,8 +10,10 @@
 // read from the senders' nonces after the last submission, without latency figures. anvil can
 // also stall outright under this load (no answer to a batch for 20 s): the run then stops and
 // the figures cover the txs acknowledged until then, marked STALLED in the notes.
-// Env: BENCH_SEQ_TXS (default 20000), BENCH_SEQ_WARMUP (default 2000), BENCH_SEQ_ONLY=lanes|anvil, BENCH_SEQ_DEBUG=1 (batch
+// Env: BENCH_SEQ_TXS (default 20000), BENCH_SEQ_WARMUP (default 2000), BENCH_SEQ_PERF=<file>,
+// BENCH_SEQ_ONLY=lanes|anvil, BENCH_SEQ_DEBUG=1 (batch
 // timings on stderr), LANES_BENCH_PROF=<dir> (CPU profile of the sequencer process).
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -385,7 +387,23 @@ try {
       const threads0 = threadCpu(node.pid)
       const clientThreads0 = threadCpu(process.pid)
       const client0 = process.cpuUsage()
+      // BENCH_SEQ_PERF=<file>: `perf record` of the sequencer process over the timed run only
+      // (native frames: GC, libsecp256k1, SQLite, the kernel; add --perf-basic-prof through
+      // LANES_BENCH_NODE_ARGS for JavaScript frames)
+      const perf = process.env.BENCH_SEQ_PERF
+        ? spawn(
+            'perf',
+            ['record', '-F', '999', '-g', '-p', `${node.pid}`, '-o', process.env.BENCH_SEQ_PERF],
+            {
+              stdio: 'ignore',
+            },
+          )
+        : undefined
       lanes = await run(node.url, raws)
+      if (perf) {
+        perf.kill('SIGINT')
+        await new Promise((r) => perf.once('exit', r))
+      }
       lanesCpuUs = ((cpuSeconds(node.pid) - cpu0) * 1e6) / TXS
       if (process.env.BENCH_SEQ_THREADS === '1') {
         // the load generator shares the 2 cores: its CPU per tx is part of the budget too
