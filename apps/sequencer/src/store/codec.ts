@@ -203,20 +203,39 @@ type ReceiptRow = [
   Hex | 0, // logsBloom (0: all zero)
 ]
 
+/** `q` remembering its last value: most receipts of a block repeat their neighbour's fees */
+function lastQ(): (v: bigint) => string {
+  let last: bigint | undefined
+  let text = ''
+  return (v) => {
+    if (v !== last) {
+      last = v
+      text = q(v)
+    }
+    return text
+  }
+}
+
 /** All receipts of a block (tx hashes and indexes come from the body on read). */
 export function encodeReceipts(receipts: readonly Receipt[]): string {
+  const gasUsed = lastQ()
+  const price = lastQ()
+  const l1Fee = lastQ()
+  const l1Gas = lastQ()
+  const l1Base = lastQ()
+  const l1Blob = lastQ()
   const rows: ReceiptRow[] = receipts.map((r) => [
     r.type,
     r.status,
-    q(r.gasUsed),
+    gasUsed(r.gasUsed),
     q(r.cumulativeGasUsed),
-    q(r.effectiveGasPrice),
+    price(r.effectiveGasPrice),
     r.contractAddress,
-    r.logs.map((l) => [l.address, l.topics, l.data]),
-    q(r.l1Fee),
-    q(r.l1GasUsed),
-    q(r.l1BaseFee),
-    q(r.l1BlobBaseFee),
+    r.logs.length === 0 ? [] : r.logs.map((l) => [l.address, l.topics, l.data]),
+    l1Fee(r.l1Fee),
+    l1Gas(r.l1GasUsed),
+    l1Base(r.l1BaseFee),
+    l1Blob(r.l1BlobBaseFee),
     r.logsBloom === ZERO_BLOOM ? 0 : r.logsBloom,
   ])
   return JSON.stringify(rows)
