@@ -252,8 +252,13 @@ export class TxPool {
       let i = heap.length - 1
       while (i > 0) {
         const p = (i - 1) >> 1
-        if (!better(heap[i]!, heap[p]!)) break
-        ;[heap[i], heap[p]] = [heap[p]!, heap[i]!]
+        const child = heap[i]!
+        const parent = heap[p]!
+        if (!better(child, parent)) break
+        // swaps through locals: a destructuring swap builds an array each time, and this code
+        // runs once per block, too rarely to get optimized
+        heap[i] = parent
+        heap[p] = child
         i = p
       }
     }
@@ -270,7 +275,9 @@ export class TxPool {
           if (l < heap.length && better(heap[l]!, heap[m]!)) m = l
           if (r < heap.length && better(heap[r]!, heap[m]!)) m = r
           if (m === i) break
-          ;[heap[i], heap[m]] = [heap[m]!, heap[i]!]
+          const up = heap[m]!
+          heap[m] = heap[i]!
+          heap[i] = up
           i = m
         }
       }
