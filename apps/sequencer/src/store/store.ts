@@ -115,9 +115,6 @@ export type SealedBlockWrite = {
   size: number
 }
 
-/** tx index rows per multi-row INSERT */
-const TX_ROWS_PER_INSERT = 64
-
 const buf = (hex: Hex) => Buffer.from(fromHex(hex))
 const hexOf = (b: Uint8Array) => toHex(b)
 
@@ -130,8 +127,6 @@ export class Store {
   readonly db: SqliteDatabase
   readonly chainId: bigint
   readonly #s: ReturnType<Store['prepare']>
-  /** bind values of one multi-row tx index insert */
-  readonly #txRows: unknown[] = new Array(3 * TX_ROWS_PER_INSERT)
 
   constructor(path: string, chainId: bigint) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
@@ -193,13 +188,6 @@ export class Store {
       ),
       insertTx: db.prepare<[Buffer, number, number]>(
         'INSERT INTO tx_index8 (h, block, idx) VALUES (?, ?, ?)',
-      ),
-      // one statement step per TX_ROWS_PER_INSERT index rows instead of per row
-      insertTxs: db.prepare<unknown[]>(
-        `INSERT INTO tx_index8 (h, block, idx) VALUES ${Array.from(
-          { length: TX_ROWS_PER_INSERT },
-          () => '(?, ?, ?)',
-        ).join(', ')}`,
       ),
       txLocation: db.prepare<[Buffer, Buffer], { block: number; idx: number }>(
         `SELECT t.block, t.idx FROM tx_index8 t JOIN blocks b ON b.number = t.block
@@ -302,22 +290,12 @@ export class Store {
   insertBlock(b: SealedBlockWrite): void {
     const n = Number(b.header.number)
     const hashes = Buffer.allocUnsafe(32 * b.txs.length)
-    const rows = this.#txRows
-    let r = 0
     for (let i = 0; i < b.txs.length; i++) {
       const hash = b.txs[i]!.hash
       if (hash.length !== 66 || hashes.write(hash.slice(2), 32 * i, 32, 'hex') !== 32)
         throw new StoreError(`bad tx hash ${hash}`)
-      rows[r++] = hashes.subarray(32 * i, 32 * i + 8)
-      rows[r++] = n
-      rows[r++] = i
-      if (r === rows.length) {
-        this.#s.insertTxs.run(rows)
-        r = 0
-      }
+      this.#s.insertTx.run(hashes.subarray(32 * i, 32 * i + 8), n, i)
     }
-    for (let k = 0; k < r; k += 3) this.#s.insertTx.run(rows[k] as Buffer, n, rows[k + 2] as number)
-    rows.fill(undefined) // no buffers kept alive past the write
     this.#s.insertBlock.run(
       n,
       buf(b.header.hash),
