@@ -57,7 +57,7 @@ describe('SqliteWorldState (the sequencer) and WorldState (the prover) agree', (
     expect(head.getStorage(B, slot(1))).toBe(33n)
   })
 
-  it('on blocks of more accounts than one multi-row insert, with large values and code', () => {
+  it('on blocks of many accounts, with large values and code', () => {
     const seq = new SqliteWorldState(new Database(':memory:'))
     const prover = WorldState.inMemory()
     const addr = (i: number) => `0x${(0x1000 + i).toString(16).padStart(40, '0')}` as Address
@@ -65,7 +65,7 @@ describe('SqliteWorldState (the sequencer) and WorldState (the prover) agree', (
     const big = [0n, 1n, 2n ** 64n - 1n, 2n ** 64n, 10n ** 22n, 2n ** 128n + 5n, 2n ** 256n - 1n]
     for (let v = 1; v <= 3; v++) {
       const accounts: [Address, Account | null][] = []
-      // 150 accounts: two full inserts of 64 rows and a remainder, in every block
+      // 150 accounts in every block, a few deleted in the last
       for (let i = 0; i < 150; i++) {
         if (v === 3 && i % 7 === 0) {
           accounts.push([addr(i), null])
