@@ -53,43 +53,47 @@ const flip = (b: Buffer, at: number) => {
   return out
 }
 
+type NodeRow = { tbl: string; path: Buffer; version: number; node: Buffer }
+
+/** The newest tree-node row with this tag byte (01 internal, 00 leaf) in either node table. */
+function newestNode(db: Database.Database, tag: '00' | '01'): NodeRow {
+  const select = (tbl: string) =>
+    `SELECT '${tbl}' AS tbl, path, version, node, length(path) AS plen FROM ${tbl} WHERE substr(node, 1, 1) = x'${tag}'`
+  const row = db
+    .prepare<[], NodeRow>(
+      `${select('smt_node_recent')} UNION ALL ${select('smt_node')}
+       ORDER BY version DESC, plen ASC LIMIT 1`,
+    )
+    .get()
+  if (!row) throw new Error(`no tree-node row with tag ${tag}`)
+  return row
+}
+
 const CORRUPTIONS: Corruption[] = [
   {
-    name: 'internal tree node of the head version (smt_node)',
+    name: 'internal tree node of the head version (smt_node_recent / smt_node)',
     short: true,
     apply: (db) => {
-      const row = db
-        .prepare<[], { path: Buffer; version: number; node: Buffer }>(
-          `SELECT path, version, node FROM smt_node WHERE substr(node, 1, 1) = x'01'
-           ORDER BY version DESC, length(path) ASC LIMIT 1`,
-        )
-        .get()
-      if (!row) throw new Error('no internal node row')
-      db.prepare('UPDATE smt_node SET node = ? WHERE path = ? AND version = ?').run(
+      const row = newestNode(db, '01')
+      db.prepare(`UPDATE ${row.tbl} SET node = ? WHERE path = ? AND version = ?`).run(
         flip(row.node, 40),
         row.path,
         row.version,
       )
-      return `smt_node path=${row.path.toString('hex') || '(root)'} version=${row.version}`
+      return `${row.tbl} path=${row.path.toString('hex') || '(root)'} version=${row.version}`
     },
   },
   {
-    name: 'leaf tree node (smt_node)',
+    name: 'leaf tree node (smt_node_recent / smt_node)',
     short: true,
     apply: (db) => {
-      const row = db
-        .prepare<[], { path: Buffer; version: number; node: Buffer }>(
-          `SELECT path, version, node FROM smt_node WHERE substr(node, 1, 1) = x'00'
-           ORDER BY version DESC LIMIT 1`,
-        )
-        .get()
-      if (!row) throw new Error('no leaf node row')
-      db.prepare('UPDATE smt_node SET node = ? WHERE path = ? AND version = ?').run(
+      const row = newestNode(db, '00')
+      db.prepare(`UPDATE ${row.tbl} SET node = ? WHERE path = ? AND version = ?`).run(
         flip(row.node, 64),
         row.path,
         row.version,
       )
-      return `smt_node leaf path=${row.path.toString('hex')} version=${row.version}`
+      return `${row.tbl} leaf path=${row.path.toString('hex')} version=${row.version}`
     },
   },
   {

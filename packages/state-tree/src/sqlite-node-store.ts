@@ -7,6 +7,9 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS smt_node (
   path BLOB NOT NULL, version INTEGER NOT NULL, node BLOB NOT NULL,
   PRIMARY KEY (path, version)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS smt_node_recent (
+  path BLOB NOT NULL, version INTEGER NOT NULL, node BLOB NOT NULL,
+  PRIMARY KEY (path, version)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS smt_stale (
   since INTEGER NOT NULL, path BLOB NOT NULL, version INTEGER NOT NULL,
   PRIMARY KEY (since, path, version)) WITHOUT ROWID;
@@ -17,6 +20,13 @@ CREATE TABLE IF NOT EXISTS smt_meta (name TEXT PRIMARY KEY, value INTEGER NOT NU
 
 /** Rows per multi-row INSERT: one statement step per 64 rows instead of per row. */
 const CHUNK = 64
+/** Default most rows in smt_node_recent before they move to smt_node (see the class comment). */
+const RECENT_ROWS = 32_768
+
+export interface SqliteNodeStoreOptions {
+  /** Most rows kept in smt_node_recent before one move into smt_node (default 32,768). */
+  recentRows?: number
+}
 
 function view(u: Uint8Array): Buffer {
   return Buffer.from(u.buffer, u.byteOffset, u.byteLength)
@@ -26,6 +36,13 @@ function view(u: Uint8Array): Buffer {
  * NodeStore on a better-sqlite3 connection the caller opened. writeVersion and prune run in
  * a transaction of their own only when none is open, so they join the caller's transaction
  * (the sequencer commits a block and its tree nodes together).
+ *
+ * Rows are keyed by (path, version), so a version's rows land next to older versions of
+ * their paths: once a path has history, every row dirties its own page, and SQLite writes
+ * each dirty page (4 KiB) to the WAL at commit. New rows therefore go to a small table,
+ * smt_node_recent, whose pages each take many rows; when it holds `recentRows` rows they
+ * move to smt_node in one sorted INSERT, which dirties each smt_node page once for all the
+ * versions moved. Reads look in smt_node_recent first.
  */
 export class SqliteNodeStore implements NodeStore {
   private readonly db: Db
@@ -38,6 +55,18 @@ export class SqliteNodeStore implements NodeStore {
     [],
     { version: number; root: Buffer; leaves: number }
   >
+  private readonly qReadRecent: Database.Statement<
+    [Buffer, number],
+    { version: number; node: Buffer }
+  >
+  private readonly qCountRecent: Database.Statement<[], { n: number }>
+  private readonly qMoveRecent: Database.Statement<[]>
+  private readonly qClearRecent: Database.Statement<[]>
+  private readonly qDelStaleRecent: Database.Statement<[number]>
+  private readonly qDelRecent: Database.Statement<[Buffer, number]>
+  private readonly recentLimit: number
+  /** rows in smt_node_recent (an estimate after a rolled-back transaction: only timing) */
+  private recentCount: number
   private readonly qInsNode: Database.Statement<[Buffer, number, Buffer]>
   private readonly qInsStale: Database.Statement<[number, Buffer, number]>
   private readonly qInsNodes: Database.Statement<unknown[]>
@@ -57,23 +86,37 @@ export class SqliteNodeStore implements NodeStore {
   private readonly writeTx: (w: VersionWrite) => void
   private readonly pruneTx: (keepFrom: number) => number
 
-  constructor(db: Db) {
+  constructor(db: Db, options: SqliteNodeStoreOptions = {}) {
     this.db = db
     db.exec(SCHEMA)
     this.qRead = db.prepare(
       'SELECT version, node FROM smt_node WHERE path = ? AND version <= ? ORDER BY version DESC LIMIT 1',
     )
+    this.qReadRecent = db.prepare(
+      'SELECT version, node FROM smt_node_recent WHERE path = ? AND version <= ? ORDER BY version DESC LIMIT 1',
+    )
+    this.qCountRecent = db.prepare('SELECT count(*) AS n FROM smt_node_recent')
+    this.qMoveRecent = db.prepare(
+      'INSERT INTO smt_node (path, version, node) SELECT path, version, node FROM smt_node_recent ORDER BY path, version',
+    )
+    this.qClearRecent = db.prepare('DELETE FROM smt_node_recent')
+    this.qDelStaleRecent = db.prepare(
+      'DELETE FROM smt_node_recent WHERE (path, version) IN (SELECT path, version FROM smt_stale WHERE since <= ?)',
+    )
+    this.qDelRecent = db.prepare('DELETE FROM smt_node_recent WHERE path = ? AND version = ?')
+    this.recentLimit = options.recentRows ?? RECENT_ROWS
+    this.recentCount = this.qCountRecent.get()?.n ?? 0
     this.qRoot = db.prepare(
       'SELECT version, root, leaves FROM smt_root WHERE version <= ? ORDER BY version DESC LIMIT 1',
     )
     this.qLatest = db.prepare(
       'SELECT version, root, leaves FROM smt_root ORDER BY version DESC LIMIT 1',
     )
-    this.qInsNode = db.prepare('INSERT INTO smt_node (path, version, node) VALUES (?, ?, ?)')
+    this.qInsNode = db.prepare('INSERT INTO smt_node_recent (path, version, node) VALUES (?, ?, ?)')
     this.qInsStale = db.prepare('INSERT INTO smt_stale (since, path, version) VALUES (?, ?, ?)')
     const values = (n: number) => Array.from({ length: n }, () => '(?, ?, ?)').join(', ')
     this.qInsNodes = db.prepare(
-      `INSERT INTO smt_node (path, version, node) VALUES ${values(CHUNK)}`,
+      `INSERT INTO smt_node_recent (path, version, node) VALUES ${values(CHUNK)}`,
     )
     this.qInsStales = db.prepare(
       `INSERT INTO smt_stale (since, path, version) VALUES ${values(CHUNK)}`,
@@ -101,7 +144,10 @@ export class SqliteNodeStore implements NodeStore {
   }
 
   readNode(path: Uint8Array, version: number): StoredNode | undefined {
-    const r = this.qRead.get(view(path), version)
+    // every row in smt_node_recent is newer than every row in smt_node (rows move all at once,
+    // versions only grow), so a row found there is the answer
+    const p = view(path)
+    const r = this.qReadRecent.get(p, version) ?? this.qRead.get(p, version)
     return r ? { version: r.version, node: r.node } : undefined
   }
 
@@ -126,6 +172,12 @@ export class SqliteNodeStore implements NodeStore {
 
   private writeRows(w: VersionWrite): void {
     const v = w.version
+    if (this.recentCount > 0 && this.recentCount + w.rowCount > this.recentLimit) {
+      this.qMoveRecent.run()
+      this.qClearRecent.run()
+      this.recentCount = 0
+    }
+    this.recentCount += w.rowCount
     const args = this.args
     let i = 0
     for (; i + CHUNK <= w.rowCount; i += CHUNK) {
@@ -157,7 +209,7 @@ export class SqliteNodeStore implements NodeStore {
   }
 
   private pruneRows(keepFrom: number): number {
-    const n = this.qDelStaleNodes.run(keepFrom).changes
+    const n = this.qDelStaleNodes.run(keepFrom).changes + this.qDelStaleRecent.run(keepFrom).changes
     this.qDelStale.run(keepFrom)
     const keep = this.rootAtOrBelow(keepFrom)
     if (keep) this.qDelRoots.run(keep.version)
@@ -171,12 +223,16 @@ export class SqliteNodeStore implements NodeStore {
   }
 
   private rollbackRows(version: number, rows: readonly RowRef[]): void {
-    for (const r of rows) this.qDelNode.run(view(r.path), r.version)
+    for (const r of rows) {
+      const p = view(r.path)
+      this.qDelNode.run(p, r.version)
+      this.recentCount -= this.qDelRecent.run(p, r.version).changes
+    }
     this.qDelStaleAbove.run(version)
     this.qDelRootsAbove.run(version)
   }
 
   nodeCount(): number {
-    return this.qCount.get()?.n ?? 0
+    return (this.qCount.get()?.n ?? 0) + (this.qCountRecent.get()?.n ?? 0)
   }
 }

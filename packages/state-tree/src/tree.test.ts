@@ -42,6 +42,15 @@ const stores: { name: string; make: () => { store: NodeStore; db?: Database.Data
       return { store: new SqliteNodeStore(db), db }
     },
   },
+  {
+    // rows move from smt_node_recent to smt_node every few rows: reads, prune and rollback
+    // then meet rows in both tables
+    name: 'sqlite, rows moving to smt_node',
+    make: () => {
+      const db = openDatabase(tmp.file(`tm${fileNo++}.db`))
+      return { store: new SqliteNodeStore(db, { recentRows: 7 }), db }
+    },
+  },
 ]
 
 describe('raw keccak', () => {
