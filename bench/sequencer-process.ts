@@ -1,6 +1,6 @@
 // The real sequencer process for the benches: genesis funding the bench senders, a temp data
 // dir, a free port, started as the devnet starts it (infra/src/devnet-lib.ts).
-import { writeFileSync } from 'node:fs'
+import { createWriteStream, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { spawnOwned, stopProcess } from '@lanes/test/harness'
@@ -42,6 +42,8 @@ export async function startBenchSequencer(o: {
     process.execPath,
     [
       ...(o.nodeArgs ?? []),
+      // diagnostics: LANES_BENCH_NODE_ARGS="--trace-gc --heap-prof ..." (space-separated)
+      ...(process.env.LANES_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '--max-semi-space-size=64', // as the devnet starts it
       '--import',
       'tsx',
@@ -58,6 +60,9 @@ export async function startBenchSequencer(o: {
     child.stderr?.on('data', (d) => {
       out += d
     })
+    // diagnostics: LANES_BENCH_CHILD_STDOUT=<file> keeps the process's stdout (e.g. --trace-opt)
+    if (process.env.LANES_BENCH_CHILD_STDOUT)
+      child.stdout?.pipe(createWriteStream(process.env.LANES_BENCH_CHILD_STDOUT))
     child.stdout?.on('data', (d) => {
       out += d
       const m = /"url":"([^"]+)"/.exec(out)
