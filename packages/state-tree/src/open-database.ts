@@ -14,6 +14,9 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
+  // statement journals (a multi-row INSERT's undo copy of each page it changes) in memory,
+  // not in temp files written page by page
+  db.pragma('temp_store = MEMORY')
   db.pragma(`cache_size = ${-Math.round((options.cacheMiB ?? 256) * 1024)}`)
   return db
 }

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3'
 const db = new Database(workerData.path, { timeout: 60_000 })
 db.pragma('journal_mode = WAL')
 db.pragma('synchronous = FULL')
+db.pragma('temp_store = MEMORY') // statement journals in memory, as the main connection
 const insert = db.prepare('INSERT OR IGNORE INTO journal (hash, seq, tx) VALUES (?, ?, ?)')
 const remove = db.prepare('DELETE FROM journal WHERE hash = ?')
 

@@ -137,6 +137,9 @@ export class Store {
     this.db.pragma('synchronous = FULL')
     this.db.pragma('foreign_keys = ON')
     this.db.pragma('cache_size = -65536')
+    // statement journals (a multi-row INSERT's undo copy of each page it changes) in memory:
+    // as temp files they cost a pwrite per page, ~20 % of a block's storage CPU
+    this.db.pragma('temp_store = MEMORY')
     this.chainId = chainId
     this.#migrate()
     this.#s = this.prepare()
