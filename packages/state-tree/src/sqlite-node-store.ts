@@ -67,9 +67,10 @@ export class SqliteNodeStore implements NodeStore {
   private readonly recentLimit: number
   /** rows in smt_node_recent (an estimate after a rolled-back transaction: only timing) */
   private recentCount: number
-  private readonly qInsNode: Database.Statement<[Buffer, number, Buffer]>
+  /** row inserts into [smt_node_recent, smt_node] */
+  private readonly qInsNode: Database.Statement<[Buffer, number, Buffer]>[]
   private readonly qInsStale: Database.Statement<[number, Buffer, number]>
-  private readonly qInsNodes: Database.Statement<unknown[]>
+  private readonly qInsNodes: Database.Statement<unknown[]>[]
   private readonly qInsStales: Database.Statement<unknown[]>
   private readonly args: unknown[] = new Array(3 * CHUNK)
   private readonly qInsRoot: Database.Statement<[number, Buffer, number]>
@@ -112,11 +113,14 @@ export class SqliteNodeStore implements NodeStore {
     this.qLatest = db.prepare(
       'SELECT version, root, leaves FROM smt_root ORDER BY version DESC LIMIT 1',
     )
-    this.qInsNode = db.prepare('INSERT INTO smt_node_recent (path, version, node) VALUES (?, ?, ?)')
-    this.qInsStale = db.prepare('INSERT INTO smt_stale (since, path, version) VALUES (?, ?, ?)')
     const values = (n: number) => Array.from({ length: n }, () => '(?, ?, ?)').join(', ')
-    this.qInsNodes = db.prepare(
-      `INSERT INTO smt_node_recent (path, version, node) VALUES ${values(CHUNK)}`,
+    const tables = ['smt_node_recent', 'smt_node']
+    this.qInsNode = tables.map((t) =>
+      db.prepare(`INSERT INTO ${t} (path, version, node) VALUES (?, ?, ?)`),
+    )
+    this.qInsStale = db.prepare('INSERT INTO smt_stale (since, path, version) VALUES (?, ?, ?)')
+    this.qInsNodes = tables.map((t) =>
+      db.prepare(`INSERT INTO ${t} (path, version, node) VALUES ${values(CHUNK)}`),
     )
     this.qInsStales = db.prepare(
       `INSERT INTO smt_stale (since, path, version) VALUES ${values(CHUNK)}`,
@@ -172,12 +176,17 @@ export class SqliteNodeStore implements NodeStore {
 
   private writeRows(w: VersionWrite): void {
     const v = w.version
-    if (this.recentCount > 0 && this.recentCount + w.rowCount > this.recentLimit) {
+    // a version that alone fills the recent table goes straight to smt_node (its rows would
+    // only be copied twice); what is in the recent table moves first, as it is older
+    const direct = w.rowCount >= this.recentLimit
+    if (this.recentCount > 0 && (direct || this.recentCount + w.rowCount > this.recentLimit)) {
       this.qMoveRecent.run()
       this.qClearRecent.run()
       this.recentCount = 0
     }
-    this.recentCount += w.rowCount
+    if (!direct) this.recentCount += w.rowCount
+    const insNodes = this.qInsNodes[direct ? 1 : 0]!
+    const insNode = this.qInsNode[direct ? 1 : 0]!
     const args = this.args
     let i = 0
     for (; i + CHUNK <= w.rowCount; i += CHUNK) {
@@ -186,9 +195,9 @@ export class SqliteNodeStore implements NodeStore {
         args[3 * j + 1] = v
         args[3 * j + 2] = view(w.rowNode(i + j))
       }
-      this.qInsNodes.run(args)
+      insNodes.run(args)
     }
-    for (; i < w.rowCount; i++) this.qInsNode.run(view(w.rowPath(i)), v, view(w.rowNode(i)))
+    for (; i < w.rowCount; i++) insNode.run(view(w.rowPath(i)), v, view(w.rowNode(i)))
     i = 0
     for (; i + CHUNK <= w.staleCount; i += CHUNK) {
       for (let j = 0; j < CHUNK; j++) {
