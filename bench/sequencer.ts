@@ -254,7 +254,7 @@ async function warmUp(url: string, chainId: bigint): Promise<void> {
       method: 'eth_sendRawTransaction',
       params: [raw],
     }))
-    const res = (await post(url, body)) as RpcResult[]
+    const res = (await post(url, body, STALL_MS)) as RpcResult[]
     const bad = res.find((r) => typeof r.result !== 'string')
     if (bad) throw new Error(`warm-up tx rejected: ${bad.error?.message}`)
   }
@@ -271,7 +271,7 @@ async function warmUp(url: string, chainId: bigint): Promise<void> {
   for (let s = 0; s < Math.min(n, WARMUP); s++)
     want.set(s, BigInt(Math.floor((WARMUP - 1 - s) / n) + 1))
   if ((await waitForNonces(url, want, deadline, warmAddresses)) === undefined)
-    throw new Error('warm-up txs not sealed within 60 s')
+    throw Object.assign(new Error('warm-up txs not sealed within 60 s'), { name: 'TimeoutError' })
 }
 
 /** Polls the senders' nonces until each reached `want`; the time it happened, if it did. */
@@ -343,23 +343,36 @@ function startLanes(dir: string): Promise<BenchSequencer> {
 
 /** anvil with the bench senders funded; blockTime undefined = automine */
 async function runAnvil(blockTime: number | undefined, watchWhileSending: boolean) {
-  const anvil = await startAnvil(blockTime === undefined ? {} : { blockTime })
-  try {
-    const fund = [...addresses, ...warmAddresses].map((a, id) => ({
-      jsonrpc: '2.0',
-      id,
-      method: 'anvil_setBalance',
-      params: [a, '0x21e19e0c9bab2400000'],
-    }))
-    for (let i = 0; i < fund.length; i += 100) await post(anvil.url, fund.slice(i, i + 100))
-    const raws = signAll(BigInt(anvil.chainId))
-    await warmUp(anvil.url, BigInt(anvil.chainId))
-    return await run(anvil.url, raws, watchWhileSending)
-  } catch (error) {
-    process.stderr.write(`anvil output (last lines): ${anvil.output().slice(-1500)}\n`)
-    throw error
-  } finally {
-    await anvil.stop()
+  // anvil 1.7.1's miner sometimes stops for good (see the top), also during the warm-up: a
+  // fresh anvil gets a second try before the variant is reported as stalled
+  for (let attempt = 1; ; attempt++) {
+    const anvil = await startAnvil(blockTime === undefined ? {} : { blockTime })
+    try {
+      const fund = [...addresses, ...warmAddresses].map((a, id) => ({
+        jsonrpc: '2.0',
+        id,
+        method: 'anvil_setBalance',
+        params: [a, '0x21e19e0c9bab2400000'],
+      }))
+      for (let i = 0; i < fund.length; i += 100) await post(anvil.url, fund.slice(i, i + 100))
+      const raws = signAll(BigInt(anvil.chainId))
+      try {
+        await warmUp(anvil.url, BigInt(anvil.chainId))
+      } catch (error) {
+        if ((error as Error).name !== 'TimeoutError') throw error
+        process.stderr.write(
+          `${anvil.url}: stalled in the warm-up (attempt ${attempt}): ${(error as Error).message}\n`,
+        )
+        if (attempt < 2) continue
+        return { ...NONE, sealedTps: 0, stalledAfter: 0 }
+      }
+      return await run(anvil.url, raws, watchWhileSending)
+    } catch (error) {
+      process.stderr.write(`anvil output (last lines): ${anvil.output().slice(-1500)}\n`)
+      throw error
+    } finally {
+      await anvil.stop()
+    }
   }
 }
 
