@@ -177,9 +177,11 @@ export class SqliteNodeStore implements NodeStore {
   private writeRows(w: VersionWrite): void {
     const v = w.version
     // a version that alone fills the recent table goes straight to smt_node (its rows would
-    // only be copied twice); what is in the recent table moves first, as it is older
+    // only be copied twice); what is in the recent table moves first, as it is older. That
+    // move runs whatever recentCount says: after a rolled-back transaction the count can be
+    // low, and rows left behind would shadow the newer ones written to smt_node.
     const direct = w.rowCount >= this.recentLimit
-    if (this.recentCount > 0 && (direct || this.recentCount + w.rowCount > this.recentLimit)) {
+    if (direct || (this.recentCount > 0 && this.recentCount + w.rowCount > this.recentLimit)) {
       this.qMoveRecent.run()
       this.qClearRecent.run()
       this.recentCount = 0
