@@ -105,6 +105,8 @@ type RunResult = {
   errors: number
   /** txs acknowledged before the node stopped answering (undefined: it never did) */
   stalledAfter: number | undefined
+  /** acknowledged txs still not in a block when the wait ended (undefined: none) */
+  missing?: number
   /** 1-minute load average before and after the run */
   load: [number, number]
 }
@@ -209,10 +211,13 @@ async function run(url: string, raws: Hex[], watchWhileSending = true): Promise<
   watching = false
   await watcher
   if (!watchWhileSending) {
-    const sealedAt = await waitForNonces(url, wantNonce, deadline)
+    // senders start at nonce 0 (a fresh anvil; the warm-up uses other keys), so a sender's
+    // nonce is the number of its txs in blocks
+    const seen = await waitForNonces(url, wantNonce, deadline)
     return {
       acceptedTps: sentAt.size / ((accepted - t0) / 1000),
-      sealedTps: sealedAt === undefined ? 0 : sentAt.size / ((sealedAt - t0) / 1000),
+      sealedTps: seen.included / ((seen.at - t0) / 1000),
+      missing: seen.included < sentAt.size ? sentAt.size - seen.included : undefined,
       p50: Number.NaN,
       p99: Number.NaN,
       errors,
@@ -270,7 +275,7 @@ async function warmUp(url: string, chainId: bigint): Promise<void> {
   const want = new Map<number, bigint>()
   for (let s = 0; s < Math.min(n, WARMUP); s++)
     want.set(s, BigInt(Math.floor((WARMUP - 1 - s) / n) + 1))
-  if ((await waitForNonces(url, want, deadline, warmAddresses)) === undefined)
+  if (!(await waitForNonces(url, want, deadline, warmAddresses)).done)
     throw Object.assign(new Error('warm-up txs not sealed within 60 s'), { name: 'TimeoutError' })
 }
 
@@ -280,8 +285,16 @@ async function waitForNonces(
   want: Map<number, bigint>,
   deadline: number,
   senders: readonly Hex[] = addresses,
-) {
+): Promise<{ done: boolean; included: number; at: number }> {
+  const have = new Map<number, bigint>()
+  const total = () => {
+    let n = 0n
+    for (const [s, w] of want) n += (have.get(s) ?? 0n) < w ? (have.get(s) ?? 0n) : w
+    return Number(n)
+  }
   let left = [...want.keys()]
+  // `at`: when the count last grew, so a node that stops including is not charged the wait
+  let at = performance.now()
   while (left.length > 0 && performance.now() < deadline) {
     const res = (await post(
       url,
@@ -293,15 +306,14 @@ async function waitForNonces(
       })),
     )) as RpcResult[]
     const now = performance.now()
-    const done = new Set<number>()
-    for (const r of res)
-      if (typeof r.result === 'string' && BigInt(r.result) >= want.get(left[r.id]!)!)
-        done.add(left[r.id]!)
-    left = left.filter((s) => !done.has(s))
-    if (left.length === 0) return now
+    const before = total()
+    for (const r of res) if (typeof r.result === 'string') have.set(left[r.id]!, BigInt(r.result))
+    if (total() > before) at = now
+    left = left.filter((s) => (have.get(s) ?? 0n) < want.get(s)!)
+    if (left.length === 0) return { done: true, included: total(), at: now }
     await new Promise((r) => setTimeout(r, 20))
   }
-  return undefined
+  return { done: left.length === 0, included: total(), at }
 }
 
 /** CPU seconds (user + system, all threads) a process used so far; NaN off Linux. */
@@ -458,7 +470,7 @@ try {
 
   const base = (name: string, value: number) => ({ name, value: round(value) })
   const load = (r: RunResult) =>
-    `load ${r.load[0]} → ${r.load[1]}${r.stalledAfter === undefined ? '' : `, STALLED after ${r.stalledAfter} acked txs (rates cover those)`}`
+    `load ${r.load[0]} → ${r.load[1]}${r.stalledAfter === undefined ? '' : `, STALLED after ${r.stalledAfter} acked txs (rates cover those)`}${r.missing === undefined ? '' : `, ${r.missing} acked txs never in a block (sealed rate covers the rest)`}`
   const notes = `${TXS} EIP-1559 transfers, ${SENDERS} senders, batches of ${BATCH}, ${IN_FLIGHT} in flight; Lanes ${lanes.errors} rejected, ${load(lanes)}; anvil (250 ms blocks) ${load(anvil)}; anvil automine ${load(automine)}`
   report({
     name: 'sequencer accepted tx/s',
