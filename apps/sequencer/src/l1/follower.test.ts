@@ -149,4 +149,34 @@ describe('L1Follower against a real anvil', () => {
     expect(f.batchHeads()).toMatchObject({ batched: 5n, committed: 5n, finalized: 0n })
     expect(f.l1Head()?.number).toBe(await pub.getBlockNumber())
   })
+
+  it('reports the finalized L2 head only once the finalize tx has the confirmations', async () => {
+    // batch 0 (blocks 1-5) was committed by the test before
+    const f = new L1Follower({
+      rpcUrl: anvil.url,
+      rollup,
+      startBlock,
+      confirmations: 2n,
+      pollMs: 50,
+    })
+    const digest = (await pub.readContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'attestationDigest',
+      args: [0n],
+    })) as Hex
+    const hash = await wallet().writeContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'finalizeBatch',
+      args: [0n, await owner.signMessage({ message: { raw: digest } })],
+    })
+    expect((await waitForReceipt(pub, hash)).status).toBe('success')
+    await f.sync()
+    // finalized on L1's tip, which a reorg can still undo: not finalized for L2 yet
+    expect(f.batchHeads()).toMatchObject({ batched: 5n, finalized: 0n })
+    await rpc('anvil_mine', ['0x2'])
+    await f.sync()
+    expect(f.batchHeads()).toEqual({ batched: 5n, committed: 5n, finalized: 5n })
+  })
 })

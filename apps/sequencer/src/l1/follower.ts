@@ -135,10 +135,12 @@ export class L1Follower implements L1View {
         functionName,
         ...(blockNumber === undefined ? {} : { blockNumber }),
       }) as Promise<T>
+    // finalized as of the same confirmed L1 block as safe: a finalize tx at the L1 tip can
+    // still be reorged out, and a finalized head must never run ahead of safe or move back
     const [batched, committed, nextFinal] = await Promise.all([
       read<bigint>('lastCommittedBlock'),
       read<bigint>('lastCommittedBlock', safeBlock),
-      read<bigint>('nextFinalizedIndex'),
+      read<bigint>('nextFinalizedIndex', safeBlock),
     ])
     let finalized = 0n
     if (nextFinal > 0n) {
@@ -147,6 +149,7 @@ export class L1Follower implements L1View {
         abi: rollupAbi,
         functionName: 'batches',
         args: [nextFinal - 1n],
+        blockNumber: safeBlock,
       })) as { lastBlock: bigint }
       finalized = b.lastBlock
     }
