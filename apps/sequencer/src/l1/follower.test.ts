@@ -27,6 +27,8 @@ describe('L1Follower against a real anvil', () => {
       chain: foundry,
       transport: http(anvil.url, { timeout: 60_000 }),
     })
+  const follower = (confirmations: bigint) =>
+    new L1Follower({ rpcUrl: anvil.url, rollup, startBlock, confirmations, pollMs: 50 })
   const rpc = (method: string, params: unknown[]) =>
     fetch(anvil.url, {
       method: 'POST',
@@ -65,13 +67,7 @@ describe('L1Follower against a real anvil', () => {
   })
 
   it('offers confirmed deposits in queue order, up to the origin, and a monotonic origin', async () => {
-    const f = new L1Follower({
-      rpcUrl: anvil.url,
-      rollup,
-      startBlock,
-      confirmations: 1n,
-      pollMs: 50,
-    })
+    const f = follower(1n)
     expect(() => f.origin()).toThrow(/L1 origin unknown/)
     const r0 = await deposit('1')
     const r1 = await deposit('2')
@@ -93,13 +89,7 @@ describe('L1Follower against a real anvil', () => {
   })
 
   it('forgets a deposit whose L1 block was reorged away until it is mined again', async () => {
-    const f = new L1Follower({
-      rpcUrl: anvil.url,
-      rollup,
-      startBlock,
-      confirmations: 0n,
-      pollMs: 50,
-    })
+    const f = follower(0n)
     await deposit('3')
     await f.sync()
     expect(f.queue.size).toBe(3)
@@ -112,13 +102,7 @@ describe('L1Follower against a real anvil', () => {
   })
 
   it('reports the committed L2 head from the Rollup', async () => {
-    const f = new L1Follower({
-      rpcUrl: anvil.url,
-      rollup,
-      startBlock,
-      confirmations: 0n,
-      pollMs: 50,
-    })
+    const f = follower(0n)
     await f.sync()
     expect(f.batchHeads()).toEqual({ batched: 0n, committed: 0n, finalized: 0n })
     const queueHash = (await pub.readContract({
@@ -152,13 +136,7 @@ describe('L1Follower against a real anvil', () => {
 
   it('reports the finalized L2 head only once the finalize tx has the confirmations', async () => {
     // batch 0 (blocks 1-5) was committed by the test before
-    const f = new L1Follower({
-      rpcUrl: anvil.url,
-      rollup,
-      startBlock,
-      confirmations: 2n,
-      pollMs: 50,
-    })
+    const f = follower(2n)
     const digest = (await pub.readContract({
       address: rollup,
       abi: rollupAbi,
